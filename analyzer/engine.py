@@ -1,0 +1,718 @@
+"""Scan one file: decode, parse once, walk once, dispatch each node to the rules that want it.
+
+The walk also gathers the per-function facts of `analyzer.facts`, so that
+function rules run once a function's body is complete and node rules can see
+the facts of the function they sit in. A file that cannot be decoded or
+parsed, or is too deep or too large, becomes a FileError; it never stops a
+scan of many files. The analyzer never imports, executes or evaluates the
+code it reads.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+from typing import Callable
+
+from analyzer.facts import (
+    AssignFact,
+    CallFact,
+    FunctionFacts,
+    HandlerFact,
+    ModuleFacts,
+    Param,
+    ReturnFact,
+    StoreFact,
+    TryFact,
+    dotted_name,
+    is_log_call,
+)
+from analyzer.model import FileError, FileResult, Finding, Severity
+from analyzer.project import ProjectContext
+from analyzer.registry import FUNCTION, MODULE, Report, Rule, iter_reports, select_rules
+from analyzer.suppression import Suppression, parse_suppressions
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+_TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$")
+
+
+@dataclass
+class ScanOptions:
+    """What to run and how: the rules, severity overrides, size cap and optional project context."""
+
+    rules: list[Rule] = field(default_factory=select_rules)
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    max_bytes: int = DEFAULT_MAX_BYTES
+    project: ProjectContext | None = None
+
+
+@dataclass
+class FileContext:
+    """What a check may know about the file it is looking at, besides the node or facts it is given."""
+
+    path: str
+    source: str
+    module: ModuleFacts
+    project: ProjectContext | None
+    suppressions: dict[int, Suppression]
+    parents: list[ast.AST] = field(default_factory=list)
+    function: FunctionFacts | None = None
+    class_stack: list[ast.ClassDef] = field(default_factory=list)
+    _lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.source.splitlines()
+        return self._lines
+
+    def line_text(self, line: int) -> str:
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+    @property
+    def is_test_file(self) -> bool:
+        return bool(_TEST_PATH.search(self.path))
+
+    @property
+    def filename(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def parent(self) -> ast.AST | None:
+        return self.parents[-1] if self.parents else None
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def decode_source(data: bytes, path: str) -> tuple[str | None, FileError | None]:
+    """Bytes to text following PEP 263 (coding cookie, BOM), or a FileError saying why not."""
+    if b"\x00" in data:
+        return None, FileError(path, "null-bytes", "file contains null bytes; not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        return None, FileError(path, "encoding", f"cannot determine encoding: {exc.msg if hasattr(exc, 'msg') else exc}")
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        return None, FileError(path, "encoding", f"cannot decode as {encoding}: {exc}")
+    if text.startswith(codecs.BOM_UTF8.decode("utf-8")):
+        text = text[1:]
+    return text, None
+
+
+# ---------------------------------------------------------------- the walk
+
+_SKIP_FIELDS = frozenset({"ctx", "op", "type_comment", "kind"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(node_type)
+    if fields is None:
+        fields = tuple(f for f in node_type._fields if f not in _SKIP_FIELDS)
+        _CHILD_FIELDS[node_type] = fields
+    return fields
+
+
+@dataclass
+class _Scope:
+    """The walk's state inside one function (or the module, where facts is None)."""
+
+    facts: FunctionFacts | None
+    collectors: list[set[str]] = field(default_factory=list)
+    binding: list["_Binding"] = field(default_factory=list)
+    handlers: list[HandlerFact] = field(default_factory=list)
+    try_bodies: list[TryFact] = field(default_factory=list)
+
+
+@dataclass
+class _Binding:
+    """One statement that binds names: what it stores, and what it reads on the way."""
+
+    loads: set[str]
+    names: list[str] = field(default_factory=list)
+    stores: list[StoreFact] = field(default_factory=list)
+    store_loads: list[set[str]] = field(default_factory=list)
+
+
+class _Walker:
+    def __init__(self, ctx: FileContext, rules: list[Rule], emit: Callable[[Rule, Report, FunctionFacts | None], None]):
+        self.ctx = ctx
+        self.emit = emit
+        self.node_rules: dict[type, list[Rule]] = {}
+        self.function_rules: list[Rule] = []
+        self.module_rules: list[Rule] = []
+        for rule in rules:
+            for target in rule.targets:
+                if target == FUNCTION:
+                    self.function_rules.append(rule)
+                elif target == MODULE:
+                    self.module_rules.append(rule)
+                else:
+                    self.node_rules.setdefault(target, []).append(rule)
+        self.scopes: list[_Scope] = [_Scope(None)]
+        self.scope_kinds: list[str] = []  # "class" / "function", innermost last
+        self.pending_store: list[tuple[StoreFact, set[str], FunctionFacts]] = []
+        self.rule_errors: list[str] = []
+
+    # -- dispatch
+
+    def visit(self, node: ast.AST) -> None:
+        node_type = type(node)
+        rules = self.node_rules.get(node_type)
+        if rules:
+            for rule in rules:
+                self.run(rule, node, self.ctx.function)
+        special = _SPECIAL.get(node_type)
+        if special is not None:
+            special(self, node)
+        else:
+            self.children(node)
+
+    def children(self, node: ast.AST) -> None:
+        parents = self.ctx.parents
+        parents.append(node)
+        for name in _child_fields(type(node)):
+            value = getattr(node, name, None)
+            if value is None:
+                continue
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+        parents.pop()
+
+    def visit_list(self, nodes: list, parent: ast.AST) -> None:
+        self.ctx.parents.append(parent)
+        for item in nodes:
+            if isinstance(item, ast.AST):
+                self.visit(item)
+        self.ctx.parents.pop()
+
+    def visit_one(self, node: ast.AST | None, parent: ast.AST) -> None:
+        if node is not None:
+            self.ctx.parents.append(parent)
+            self.visit(node)
+            self.ctx.parents.pop()
+
+    def run(self, rule: Rule, subject, function: FunctionFacts | None) -> None:
+        try:
+            for report in iter_reports(rule.check(subject, self.ctx)):
+                self.emit(rule, report, function)
+        except RecursionError:
+            raise
+        except Exception as exc:  # a bug in one rule must not cost the other rules' findings
+            line = getattr(subject, "lineno", None) or getattr(subject, "line", None)
+            self.rule_errors.append(f"rule {rule.id} failed at line {line}: {type(exc).__name__}: {exc}")
+
+    # -- collecting names into sinks
+
+    def collect(self, node: ast.AST, parent: ast.AST) -> set[str]:
+        """Visit `node` and return the names read inside it."""
+        scope = self.scopes[-1]
+        names: set[str] = set()
+        scope.collectors.append(names)
+        self.visit_one(node, parent)
+        scope.collectors.pop()
+        return names
+
+    def collect_list(self, nodes: list, parent: ast.AST) -> set[str]:
+        scope = self.scopes[-1]
+        names: set[str] = set()
+        scope.collectors.append(names)
+        self.visit_list(nodes, parent)
+        scope.collectors.pop()
+        return names
+
+    def effect(self, names: set[str]) -> None:
+        facts = self.scopes[-1].facts
+        if facts is not None:
+            facts.effect_names |= names
+
+
+# ---------------------------------------------------------------- special handlers
+
+
+def _name(w: _Walker, node: ast.Name) -> None:
+    scope = w.scopes[-1]
+    facts = scope.facts
+    if facts is None:
+        return
+    ctx_type = type(node.ctx)
+    if ctx_type is ast.Load:
+        facts.reads.setdefault(node.id, []).append(node.lineno)
+        for names in scope.collectors:
+            names.add(node.id)
+        # A read from a nested function keeps the outer name alive.
+        for outer in w.scopes[1:-1]:
+            if outer.facts is not None:
+                outer.facts.reads.setdefault(node.id, []).append(node.lineno)
+                outer.facts.effect_names.add(node.id)
+    elif ctx_type is ast.Store:
+        facts.assigned.setdefault(node.id, []).append(node.lineno)
+        if scope.binding:
+            scope.binding[-1].names.append(node.id)
+    else:  # Del
+        facts.effect_names.add(node.id)
+
+
+def _attribute_or_subscript(w: _Walker, node: ast.Attribute | ast.Subscript) -> None:
+    scope = w.scopes[-1]
+    if type(node.ctx) is not ast.Load and scope.facts is not None:
+        root = node.value
+        while isinstance(root, (ast.Attribute, ast.Subscript)):
+            root = root.value
+        store = StoreFact(root.id if isinstance(root, ast.Name) else None, node, node.lineno)
+        scope.facts.stores.append(store)
+        if scope.binding:
+            scope.binding[-1].stores.append(store)
+        # Names inside the target (the subscript index, the root) count as read by the statement.
+    w.children(node)
+
+
+def _binding_statement(w: _Walker, node: ast.AST) -> None:
+    """Assign, AugAssign, AnnAssign, For, With, NamedExpr, comprehension generators, imports."""
+    scope = w.scopes[-1]
+    facts = scope.facts
+    if facts is None:
+        w.children(node)
+        return
+    binding = _Binding(loads=set())
+    scope.binding.append(binding)
+    scope.collectors.append(binding.loads)
+    w.children(node)
+    scope.collectors.pop()
+    scope.binding.pop()
+    for name in binding.names:
+        facts.depends_on.setdefault(name, set()).update(binding.loads)
+        if isinstance(node, ast.AugAssign):
+            facts.depends_on[name].add(name)
+    for store in binding.stores:
+        w.pending_store.append((store, binding.loads, facts))
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+        facts.assigns.append(AssignFact(node, binding.names, getattr(node, "value", None), node.lineno))
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        # The iterable decides what the loop does.
+        facts.effect_names |= binding.loads
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        for alias in node.names:
+            bound = alias.asname or alias.name.split(".")[0]
+            facts.assigned.setdefault(bound, []).append(node.lineno)
+
+
+def _for(w: _Walker, node: ast.For | ast.AsyncFor) -> None:
+    # Only target and iterable bind; the body is ordinary statements.
+    scope = w.scopes[-1]
+    if scope.facts is None:
+        w.children(node)
+        return
+    binding = _Binding(loads=set())
+    scope.binding.append(binding)
+    scope.collectors.append(binding.loads)
+    w.visit_one(node.target, node)
+    w.visit_one(node.iter, node)
+    scope.collectors.pop()
+    scope.binding.pop()
+    for name in binding.names:
+        scope.facts.depends_on.setdefault(name, set()).update(binding.loads)
+    scope.facts.effect_names |= binding.loads
+    w.visit_list(node.body, node)
+    w.visit_list(node.orelse, node)
+
+
+def _with(w: _Walker, node: ast.With | ast.AsyncWith) -> None:
+    scope = w.scopes[-1]
+    if scope.facts is None:
+        w.children(node)
+        return
+    for item in node.items:
+        binding = _Binding(loads=set())
+        scope.binding.append(binding)
+        scope.collectors.append(binding.loads)
+        w.visit_one(item, node)
+        scope.collectors.pop()
+        scope.binding.pop()
+        for name in binding.names:
+            scope.facts.depends_on.setdefault(name, set()).update(binding.loads)
+        scope.facts.effect_names |= binding.loads
+    w.visit_list(node.body, node)
+
+
+def _return(w: _Walker, node: ast.Return) -> None:
+    scope = w.scopes[-1]
+    facts = scope.facts
+    if facts is None:
+        w.children(node)
+        return
+    names = w.collect(node.value, node) if node.value is not None else set()
+    facts.return_names |= names
+    fact = ReturnFact(
+        node,
+        node.value,
+        node.lineno,
+        names,
+        handler=scope.handlers[-1] if scope.handlers else None,
+        in_try_body=scope.try_bodies[-1] if scope.try_bodies else None,
+    )
+    facts.returns.append(fact)
+    if fact.handler is not None:
+        fact.handler.returns.append(fact)
+    elif fact.in_try_body is not None:
+        fact.in_try_body.body_returns.append(fact)
+
+
+def _call(w: _Walker, node: ast.Call) -> None:
+    scope = w.scopes[-1]
+    facts = scope.facts
+    name = dotted_name(node.func)
+    attr = name.rsplit(".", 1)[-1] if name else (node.func.attr if isinstance(node.func, ast.Attribute) else "")
+    module_calls = w.ctx.module.calls_by_name
+    module_calls[attr] = module_calls.get(attr, 0) + 1
+    if facts is None:
+        w.children(node)
+        return
+    log = is_log_call(node)
+    names = set()
+    scope.collectors.append(names)
+    w.children(node)
+    scope.collectors.pop()
+    if log:
+        facts.logged_names |= names
+    else:
+        facts.effect_names |= names
+    parents = w.ctx.parents
+    parent = parents[-1] if parents else None
+    discarded = isinstance(parent, ast.Expr) or (
+        isinstance(parent, ast.Await) and len(parents) > 1 and isinstance(parents[-2], ast.Expr)
+    )
+    handler = scope.handlers[-1] if scope.handlers else None
+    fact = CallFact(node, name, attr, node.lineno, discarded, log, handler)
+    facts.calls.append(fact)
+    if handler is not None:
+        handler.calls.append(fact)
+
+
+def _effect_node(w: _Walker, node: ast.AST) -> None:
+    """Raise, Yield, YieldFrom, Await, Delete: whatever they read is an effect."""
+    scope = w.scopes[-1]
+    facts = scope.facts
+    if facts is None:
+        w.children(node)
+        return
+    names = set()
+    scope.collectors.append(names)
+    w.children(node)
+    scope.collectors.pop()
+    facts.effect_names |= names
+    if isinstance(node, (ast.Yield, ast.YieldFrom)):
+        facts.has_yield = True
+    elif isinstance(node, ast.Await):
+        facts.has_await = True
+    elif isinstance(node, ast.Raise):
+        facts.raises.append(node)
+        if scope.handlers:
+            scope.handlers[-1].raises = True
+
+
+def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast.IfExp | ast.Match) -> None:
+    """The test decides what the function does: whatever it reads is an effect."""
+    if w.scopes[-1].facts is None:
+        w.children(node)
+        return
+    test = node.subject if isinstance(node, ast.Match) else node.test
+    w.effect(w.collect(test, node))
+    w.ctx.parents.append(node)
+    for name in _child_fields(type(node)):
+        if name in ("test", "subject"):
+            continue
+        value = getattr(node, name, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, ast.AST):
+                    w.visit(item)
+        elif isinstance(value, ast.AST):
+            w.visit(value)
+    w.ctx.parents.pop()
+
+
+def _global(w: _Walker, node: ast.Global | ast.Nonlocal) -> None:
+    facts = w.scopes[-1].facts
+    if facts is not None:
+        facts.globals_declared.update(node.names)
+
+
+def _try(w: _Walker, node: ast.Try) -> None:
+    scope = w.scopes[-1]
+    if scope.facts is None:
+        w.children(node)
+        return
+    fact = TryFact(node)
+    scope.facts.tries.append(fact)
+    scope.try_bodies.append(fact)
+    saved_handlers = scope.handlers
+    scope.handlers = []  # a return in a try nested in a handler belongs to the inner try
+    w.visit_list(node.body, node)
+    scope.handlers = saved_handlers
+    scope.try_bodies.pop()
+    w.ctx.parents.append(node)
+    for handler in node.handlers:
+        caught = _caught_names(handler.type)
+        handler_fact = HandlerFact(handler, fact, caught, handler.name)
+        fact.handlers.append(handler_fact)
+        if handler.name:
+            scope.facts.assigned.setdefault(handler.name, []).append(handler.lineno)
+        scope.handlers.append(handler_fact)
+        if handler.type is not None:
+            w.visit_one(handler.type, handler)
+        before = len(scope.facts.reads.get(handler.name, ())) if handler.name else 0
+        w.visit_list(handler.body, handler)
+        if handler.name and len(scope.facts.reads.get(handler.name, ())) > before:
+            handler_fact.reads_bound_name = True
+        scope.handlers.pop()
+    w.ctx.parents.pop()
+    w.visit_list(node.orelse, node)
+    w.visit_list(node.finalbody, node)
+
+
+def _caught_names(node: ast.expr | None) -> list[str]:
+    if node is None:
+        return []
+    items = node.elts if isinstance(node, ast.Tuple) else [node]
+    return [dotted_name(item) or "?" for item in items]
+
+
+def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    ctx = w.ctx
+    outer = w.scopes[-1]
+    # Decorators, defaults and annotations run in the enclosing scope.
+    w.visit_list(node.decorator_list, node)
+    w.visit_one(node.args, node)
+    w.visit_one(node.returns, node)
+    in_class = bool(w.scope_kinds) and w.scope_kinds[-1] == "class"
+    class_node = ctx.class_stack[-1] if in_class else None
+    qual_prefix = outer.facts.qualname + ".<locals>." if outer.facts is not None else ""
+    if class_node is not None:
+        qual_prefix += class_node.name + "."
+    facts = FunctionFacts(
+        node=node,
+        name=node.name,
+        qualname=qual_prefix + node.name,
+        class_name=class_node.name if class_node is not None else None,
+        class_bases=[dotted_name(b) for b in class_node.bases] if class_node is not None else [],
+        decorators=[dotted_name(d) for d in node.decorator_list],
+        params=_params(node.args),
+        parent=outer.facts,
+    )
+    if outer.facts is not None:
+        outer.facts.assigned.setdefault(node.name, []).append(node.lineno)
+    w.scopes.append(_Scope(facts))
+    w.scope_kinds.append("function")
+    saved_function = ctx.function
+    ctx.function = facts
+    w.visit_list(node.body, node)
+    _resolve_stores(w, facts)
+    ctx.function = saved_function
+    w.scope_kinds.pop()
+    w.scopes.pop()
+    ctx.module.functions.append(facts)
+    for rule in w.function_rules:
+        w.run(rule, facts, facts)
+
+
+def _resolve_stores(w: _Walker, facts: FunctionFacts) -> None:
+    """`x.a = v` / `x[k] = v`: v flows into x; it is a side effect unless x is a plain local."""
+    remaining = []
+    for store, loads, owner in w.pending_store:
+        if owner is not facts:
+            remaining.append((store, loads, owner))
+            continue
+        root = store.root
+        if root is not None:
+            facts.depends_on.setdefault(root, set()).update(loads - {root})
+        is_local = root is not None and root in facts.assigned and facts.param(root) is None and root not in facts.globals_declared
+        if not is_local:
+            facts.effect_names |= loads
+    w.pending_store = remaining
+
+
+def _params(args: ast.arguments) -> list[Param]:
+    params: list[Param] = []
+    positional = [*args.posonlyargs, *args.args]
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    for arg, default in zip(positional, defaults):
+        params.append(Param(arg.arg, "positional", arg.lineno, default, arg.annotation))
+    if args.vararg:
+        params.append(Param(args.vararg.arg, "vararg", args.vararg.lineno, None, args.vararg.annotation))
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        params.append(Param(arg.arg, "keyword", arg.lineno, default, arg.annotation))
+    if args.kwarg:
+        params.append(Param(args.kwarg.arg, "kwarg", args.kwarg.lineno, None, args.kwarg.annotation))
+    return params
+
+
+def _class(w: _Walker, node: ast.ClassDef) -> None:
+    w.visit_list(node.decorator_list, node)
+    w.visit_list(node.bases, node)
+    w.visit_list(node.keywords, node)
+    facts = w.scopes[-1].facts
+    if facts is not None:
+        facts.assigned.setdefault(node.name, []).append(node.lineno)
+    w.ctx.module.classes.append(node)
+    w.ctx.class_stack.append(node)
+    w.scope_kinds.append("class")
+    w.visit_list(node.body, node)
+    w.scope_kinds.pop()
+    w.ctx.class_stack.pop()
+
+
+def _module_import(w: _Walker, node: ast.Import | ast.ImportFrom) -> None:
+    if w.scopes[-1].facts is None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                w.ctx.module.imports.append((alias.name, node.lineno))
+        elif node.level == 0 and node.module:
+            w.ctx.module.imports.append((node.module, node.lineno))
+        w.children(node)
+    else:
+        _binding_statement(w, node)
+
+
+_SPECIAL: dict[type, Callable[[_Walker, ast.AST], None]] = {
+    ast.Name: _name,
+    ast.Attribute: _attribute_or_subscript,
+    ast.Subscript: _attribute_or_subscript,
+    ast.Assign: _binding_statement,
+    ast.AugAssign: _binding_statement,
+    ast.AnnAssign: _binding_statement,
+    ast.NamedExpr: _binding_statement,
+    ast.comprehension: _binding_statement,
+    ast.For: _for,
+    ast.AsyncFor: _for,
+    ast.With: _with,
+    ast.AsyncWith: _with,
+    ast.Return: _return,
+    ast.Call: _call,
+    ast.Raise: _effect_node,
+    ast.Yield: _effect_node,
+    ast.YieldFrom: _effect_node,
+    ast.Await: _effect_node,
+    ast.Delete: _effect_node,
+    ast.If: _condition_statement,
+    ast.While: _condition_statement,
+    ast.Assert: _condition_statement,
+    ast.IfExp: _condition_statement,
+    ast.Match: _condition_statement,
+    ast.Global: _global,
+    ast.Nonlocal: _global,
+    ast.Try: _try,
+    ast.FunctionDef: _function,
+    ast.AsyncFunctionDef: _function,
+    ast.ClassDef: _class,
+    ast.Import: _module_import,
+    ast.ImportFrom: _module_import,
+}
+if hasattr(ast, "TryStar"):
+    _SPECIAL[ast.TryStar] = _try
+
+
+# ---------------------------------------------------------------- scanning
+
+
+def scan_source(source: str | bytes, path: str, options: ScanOptions | None = None) -> FileResult:
+    """Findings for one file's source text. Never raises for bad input: it returns a FileError instead."""
+    options = options or ScanOptions()
+    result = FileResult(path)
+    if isinstance(source, bytes):
+        if len(source) > options.max_bytes:
+            result.error = FileError(path, "too-large", f"{len(source):,} bytes is over the {options.max_bytes:,}-byte limit")
+            return result
+        text, error = decode_source(source, path)
+        if error is not None:
+            result.error = error
+            return result
+        source = text
+    elif len(source) > options.max_bytes:
+        result.error = FileError(path, "too-large", f"{len(source):,} characters is over the {options.max_bytes:,} limit")
+        return result
+    result.lines = source.count("\n") + (0 if source.endswith("\n") or not source else 1)
+    if "\x00" in source:
+        result.error = FileError(path, "null-bytes", "file contains null bytes; not Python source")
+        return result
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        result.error = FileError(path, "syntax-error", f"{exc.msg} (line {exc.lineno})", exc.lineno)
+        return result
+    except (RecursionError, MemoryError):
+        result.error = FileError(path, "too-deep", "nesting too deep to parse")
+        return result
+    except ValueError as exc:
+        result.error = FileError(path, "null-bytes" if "null" in str(exc) else "syntax-error", str(exc))
+        return result
+    findings, error = _walk(tree, source, path, options)
+    result.findings = findings
+    result.error = error
+    return result
+
+
+def _walk(tree: ast.Module, source: str, path: str, options: ScanOptions) -> tuple[list[Finding], FileError | None]:
+    ctx = FileContext(path, source, ModuleFacts(), options.project, parse_suppressions(source))
+    findings: list[Finding] = []
+    overrides = options.severity_overrides
+
+    def emit(rule: Rule, report: Report, function: FunctionFacts | None) -> None:
+        severity = report.severity if report.severity is not None else rule.severity
+        severity = min(severity, rule.severity)
+        if rule.id in overrides:
+            severity = overrides[rule.id]
+        if _suppressed(ctx.suppressions, rule.id, report.line, function):
+            return
+        findings.append(
+            Finding(
+                rule_id=rule.id,
+                severity=severity,
+                path=path,
+                line=report.line,
+                end_line=max(report.end_line or report.line, report.line),
+                function=report.function if report.function is not None else (function.qualname if function else None),
+                message=report.message,
+                confidence=round(max(0.0, min(1.0, rule.precision * report.strength)), 2),
+                evidence=report.evidence,
+                fix=report.fix,
+            )
+        )
+
+    walker = _Walker(ctx, options.rules, emit)
+    try:
+        walker.visit(tree)
+        for rule in walker.module_rules:
+            walker.run(rule, ctx.module, None)
+    except RecursionError:
+        return [], FileError(path, "too-deep", "nesting too deep to analyze")
+    findings.sort(key=Finding.sort_key)
+    if walker.rule_errors:
+        return findings, FileError(path, "rule-error", "; ".join(walker.rule_errors[:3]))
+    return findings, None
+
+
+def _suppressed(suppressions: dict[int, Suppression], rule_id: str, line: int, function: FunctionFacts | None) -> bool:
+    if not suppressions:
+        return False
+    here = suppressions.get(line)
+    if here is not None and here.covers(rule_id):
+        return True
+    while function is not None:
+        on_def = suppressions.get(function.line)
+        if on_def is not None and on_def.covers(rule_id):
+            return True
+        function = function.parent
+    return False

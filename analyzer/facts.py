@@ -1,0 +1,230 @@
+"""Per-function facts, gathered once during the engine's single walk and shared by every rule.
+
+For each function: its parameters, the names it assigns and reads (with
+lines), its calls, its return expressions, the shape of its try/except
+blocks, and which names flow into its returns and into its side effects.
+Rules ask questions of these facts instead of walking the tree again.
+
+Flow is a small, deliberately generous data-flow: a name "reaches" a sink
+when it is read inside the sink's expression, or inside the right-hand side
+of an assignment to a name that reaches it. Sinks are return values and
+side effects: arguments and receivers of calls (log calls excepted), stores
+into attributes and subscripts, raise, yield, await, conditions and loop
+iterables (they decide what happens), and reads from nested functions.
+Generous flow means fewer false alarms, which is what the rules need.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+LOG_RECEIVERS = frozenset({"log", "logger", "logging", "LOG", "LOGGER", "_log", "_logger", "warnings", "structlog"})
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal", "msg"})
+
+
+def dotted_name(node: ast.AST) -> str:
+    """`a.b.c` for Name/Attribute chains, `a.b()` parts become `a.b`; '' for anything else."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            break
+        elif isinstance(node, ast.Call):
+            node = node.func
+        else:
+            return ""
+    return ".".join(reversed(parts))
+
+
+def root_name(node: ast.AST) -> str | None:
+    """The variable at the root of `x.a[1].b`, if it is a plain name."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def is_log_call(call: ast.Call) -> bool:
+    """`logger.info(...)`, `logging.warning(...)`, `print(...)`, `self.log.debug(...)`."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id in ("print", "log")
+    if isinstance(func, ast.Attribute) and func.attr in LOG_METHODS:
+        receiver = func.value
+        if isinstance(receiver, ast.Attribute):
+            return receiver.attr in LOG_RECEIVERS
+        if isinstance(receiver, ast.Name):
+            return receiver.id in LOG_RECEIVERS
+        if isinstance(receiver, ast.Call):  # logging.getLogger(__name__).info(...)
+            return dotted_name(receiver.func).endswith("getLogger")
+    return False
+
+
+@dataclass(slots=True)
+class Param:
+    name: str
+    kind: str  # positional, vararg, keyword, kwarg
+    line: int
+    default: ast.expr | None = None
+    annotation: ast.expr | None = None
+
+
+@dataclass(slots=True)
+class CallFact:
+    node: ast.Call
+    name: str  # dotted callee name, '' when the callee is not a name chain
+    attr: str  # last part of the callee name ("execute" for cur.execute)
+    line: int
+    discarded: bool  # the call is a statement of its own: its result is thrown away
+    is_log: bool
+    handler: "HandlerFact | None" = None
+
+
+@dataclass(slots=True)
+class ReturnFact:
+    node: ast.Return
+    value: ast.expr | None
+    line: int
+    names: set[str]
+    handler: "HandlerFact | None" = None
+    in_try_body: "TryFact | None" = None
+
+
+@dataclass(slots=True)
+class AssignFact:
+    node: ast.stmt
+    targets: list[str]  # plain names bound by this statement
+    value: ast.expr | None
+    line: int
+
+
+@dataclass(slots=True)
+class StoreFact:
+    """An assignment into an attribute or subscript: `self.x = v`, `d[k] = v`."""
+
+    root: str | None
+    target: ast.expr
+    line: int
+
+
+@dataclass(slots=True)
+class HandlerFact:
+    node: ast.ExceptHandler
+    try_fact: "TryFact"
+    caught: list[str]  # dotted names of the caught exception classes; [] for a bare except
+    bound_name: str | None
+    returns: list[ReturnFact] = field(default_factory=list)
+    calls: list[CallFact] = field(default_factory=list)
+    raises: bool = False
+    reads_bound_name: bool = False
+
+
+@dataclass(slots=True)
+class TryFact:
+    node: ast.Try
+    body_returns: list[ReturnFact] = field(default_factory=list)
+    handlers: list[HandlerFact] = field(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
+class FunctionFacts:
+    """Everything rules know about one function, complete once its body has been walked."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    name: str
+    qualname: str
+    class_name: str | None
+    class_bases: list[str]
+    decorators: list[str]
+    params: list[Param]
+    parent: "FunctionFacts | None" = None
+    assigned: dict[str, list[int]] = field(default_factory=dict)
+    reads: dict[str, list[int]] = field(default_factory=dict)
+    calls: list[CallFact] = field(default_factory=list)
+    returns: list[ReturnFact] = field(default_factory=list)
+    assigns: list[AssignFact] = field(default_factory=list)
+    stores: list[StoreFact] = field(default_factory=list)
+    tries: list[TryFact] = field(default_factory=list)
+    raises: list[ast.Raise] = field(default_factory=list)
+    globals_declared: set[str] = field(default_factory=set)
+    has_yield: bool = False
+    has_await: bool = False
+    # name -> names read on the right-hand side of its assignments
+    depends_on: dict[str, set[str]] = field(default_factory=dict)
+    # names read directly in return values / in side effects
+    return_names: set[str] = field(default_factory=set)
+    effect_names: set[str] = field(default_factory=set)
+    # names read only as arguments of log calls
+    logged_names: set[str] = field(default_factory=set)
+    _reaching: set[str] | None = None
+    _reaching_returns: set[str] | None = None
+
+    @property
+    def line(self) -> int:
+        return self.node.lineno
+
+    @property
+    def end_line(self) -> int:
+        return self.node.end_lineno or self.node.lineno
+
+    @property
+    def is_async(self) -> bool:
+        return isinstance(self.node, ast.AsyncFunctionDef)
+
+    @property
+    def is_method(self) -> bool:
+        return self.class_name is not None and self.parent is None
+
+    @property
+    def body(self) -> list[ast.stmt]:
+        """The body without a leading docstring."""
+        body = self.node.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            return body[1:]
+        return body
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def has_decorator(self, *suffixes: str) -> bool:
+        return any(d == s or d.endswith("." + s) for d in self.decorators for s in suffixes)
+
+    def _closure(self, seeds: set[str]) -> set[str]:
+        reached = set(seeds)
+        stack = list(seeds)
+        while stack:
+            for dep in self.depends_on.get(stack.pop(), ()):
+                if dep not in reached:
+                    reached.add(dep)
+                    stack.append(dep)
+        return reached
+
+    def names_reaching_returns(self) -> set[str]:
+        if self._reaching_returns is None:
+            self._reaching_returns = self._closure(self.return_names)
+        return self._reaching_returns
+
+    def names_reaching_output(self) -> set[str]:
+        """Names whose value reaches a return value or a side effect."""
+        if self._reaching is None:
+            self._reaching = self._closure(self.return_names | self.effect_names)
+        return self._reaching
+
+    def is_read(self, name: str) -> bool:
+        return name in self.reads
+
+    def reads_after(self, name: str, line: int) -> list[int]:
+        return [n for n in self.reads.get(name, ()) if n > line]
+
+
+@dataclass(slots=True)
+class ModuleFacts:
+    """File-level facts: imports, top-level assignments, functions and classes."""
+
+    imports: list[tuple[str, int]] = field(default_factory=list)  # (module name, line); top-level only
+    functions: list[FunctionFacts] = field(default_factory=list)
+    classes: list[ast.ClassDef] = field(default_factory=list)
+    calls_by_name: dict[str, int] = field(default_factory=dict)  # callee last name -> count, whole file

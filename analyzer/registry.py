@@ -1,0 +1,135 @@
+"""The rule catalog: the `@rule` decorator that registers a check, and the lookup the engine dispatches from.
+
+A rule module declares what it looks at and who it is, as Bandit plugins do:
+
+    @rule("MISSING_WRITE", Severity.BLOCK, on=FUNCTION, precision=0.95)
+    def check(fn: FunctionFacts, ctx: FileContext) -> Iterator[Report]: ...
+
+`on` is an AST node class (or a tuple of them) for node rules, FUNCTION for
+rules that judge one function's facts once its body has been walked, or
+MODULE for rules that judge the whole file at the end of the walk.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+from analyzer.model import Fix, Severity
+
+FUNCTION = "function"
+MODULE = "module"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What a check yields; the engine turns it into a Finding (adding id, path, function, confidence)."""
+
+    line: int
+    message: str
+    end_line: int | None = None
+    evidence: tuple[int, ...] = ()
+    fix: Fix | None = None
+    # How strong this instance's evidence is, in [0, 1]; multiplied by the rule's precision.
+    strength: float = 1.0
+    # A rule may lower (never raise) its severity for weaker evidence.
+    severity: Severity | None = None
+    # Overrides the enclosing function's name where the finding is about another one.
+    function: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    severity: Severity
+    check: Callable[[Any, Any], Iterable[Report]]
+    targets: tuple  # AST classes, or (FUNCTION,), or (MODULE,)
+    precision: float
+    module: str
+
+    @property
+    def doc(self) -> str:
+        return (sys.modules[self.module].__doc__ or "").strip()
+
+    @property
+    def summary(self) -> str:
+        """The one sentence under 'What it does'."""
+        lines = self.doc.splitlines()
+        for i, line in enumerate(lines):
+            if line.strip().lower().startswith("what it does"):
+                for text in lines[i + 1 :]:
+                    if text.strip():
+                        return text.strip()
+        return lines[0].strip() if lines else self.id
+
+    def doc_section(self, title: str) -> str:
+        """The text under one heading of the docstring ('Why it matters', ...)."""
+        out: list[str] = []
+        inside = False
+        for line in self.doc.splitlines():
+            stripped = line.strip().lower().rstrip(":")
+            if stripped in _SECTION_TITLES:
+                inside = stripped == title.lower()
+                continue
+            if inside:
+                out.append(line)
+        return "\n".join(out).strip()
+
+
+_SECTION_TITLES = {"what it does", "why it matters", "example", "use instead", "notes"}
+
+_RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, severity: Severity, *, on: Any, precision: float) -> Callable:
+    """Register the decorated function as the check of rule `rule_id`."""
+    targets = on if isinstance(on, tuple) else (on,)
+    for target in targets:
+        if target not in (FUNCTION, MODULE) and not (isinstance(target, type) and issubclass(target, ast.AST)):
+            raise TypeError(f"{rule_id}: 'on' takes AST classes, FUNCTION or MODULE, not {target!r}")
+    if not 0.0 < precision <= 1.0:
+        raise ValueError(f"{rule_id}: precision must be in (0, 1]")
+
+    def register(check: Callable) -> Callable:
+        if rule_id in _RULES and _RULES[rule_id].module != check.__module__:
+            raise ValueError(f"rule {rule_id} is registered twice ({_RULES[rule_id].module}, {check.__module__})")
+        _RULES[rule_id] = Rule(rule_id, severity, check, targets, precision, check.__module__)
+        return check
+
+    return register
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every rule of the catalog, by id, importing the rule modules on first use."""
+    if not _RULES:
+        _load_rule_modules()
+    return dict(sorted(_RULES.items()))
+
+
+def _load_rule_modules() -> None:
+    import analyzer.rules as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+
+
+def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:
+    """The rules to run: all of them, or only `select`, minus `ignore`. Unknown ids raise ValueError."""
+    catalog = all_rules()
+    select, ignore = list(select), list(ignore)
+    unknown = [rule_id for rule_id in (*select, *ignore) if rule_id not in catalog]
+    if unknown:
+        raise ValueError(f"unknown rule id(s): {', '.join(unknown)}")
+    chosen = select or list(catalog)
+    return [catalog[rule_id] for rule_id in chosen if rule_id not in set(ignore)]
+
+
+def iter_reports(reports: Iterable[Report] | None) -> Iterator[Report]:
+    """A check may return None (nothing found) or an iterable of reports."""
+    if reports is not None:
+        yield from reports
