@@ -57,14 +57,12 @@ class Rule:
 
     @property
     def summary(self) -> str:
-        """The one sentence under 'What it does'."""
-        lines = self.doc.splitlines()
-        for i, line in enumerate(lines):
-            if line.strip().lower().startswith("what it does"):
-                for text in lines[i + 1 :]:
-                    if text.strip():
-                        return text.strip()
-        return lines[0].strip() if lines else self.id
+        """The first sentence under 'What it does', on one line."""
+        paragraph = " ".join(self.doc_section("What it does").split("\n\n")[0].split())
+        if not paragraph:
+            return self.doc.splitlines()[0].strip() if self.doc else self.id
+        end = paragraph.find(". ")
+        return paragraph if end < 0 else paragraph[: end + 1]
 
     def doc_section(self, title: str) -> str:
         """The text under one heading of the docstring ('Why it matters', ...)."""

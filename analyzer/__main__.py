@@ -1,0 +1,7 @@
+"""`python -m analyzer`: the analyzer's commands without the bot."""
+
+import sys
+
+from analyzer.cli import main
+
+sys.exit(main())

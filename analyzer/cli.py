@@ -1,0 +1,221 @@
+"""The analyzer's commands: scan, rules, explain. Mounted by `ainascan`, also runnable as `python -m analyzer`.
+
+Exit codes of `scan`: 1 when a finding at or above --fail-on exists, 0
+otherwise, 2 on usage errors (unknown rule, missing path, unreadable diff).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from analyzer.archive import ArchiveError, ArchiveLimits, read_archive
+from analyzer.diff import DiffError, DiffScope, parse_diff
+from analyzer.engine import DEFAULT_MAX_BYTES, ScanOptions
+from analyzer.model import ScanResult, Severity
+from analyzer.project import ProjectContext, dependencies_from_files, project_context_for
+from analyzer.registry import all_rules, select_rules
+from analyzer.report import FORMATS, render
+from analyzer.scanner import DEFAULT_EXCLUDES, ExcludeRules, discover, scan_blobs, scan_paths
+
+
+class UsageError(Exception):
+    """Bad arguments: printed as one line, exit code 2."""
+
+
+def add_analyzer_commands(subparsers: argparse._SubParsersAction) -> None:
+    scan = subparsers.add_parser("scan", help="scan Python files, folders or ZIP archives for hollow code")
+    scan.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or .zip archives")
+    scan.add_argument("--format", choices=FORMATS, default="text")
+    scan.add_argument("--fail-on", choices=("block", "warn", "never"), default="block", help="exit 1 when a finding at or above this severity exists (default: block)")
+    scan.add_argument("--select", default="", metavar="RULE,...", help="run only these rules")
+    scan.add_argument("--ignore", default="", metavar="RULE,...", help="do not run these rules")
+    scan.add_argument("--exclude", action="append", default=[], metavar="PATTERN", help=".gitignore-style pattern of paths to skip (repeatable)")
+    scope = scan.add_mutually_exclusive_group()
+    scope.add_argument("--diff", metavar="FILE", help="keep only findings a unified diff introduced ('-' reads stdin)")
+    scope.add_argument("--base", metavar="REV", help="keep only findings introduced since REV (inside a git work tree)")
+    scan.add_argument("--jobs", type=int, default=0, help="processes to scan with (default: all cores)")
+    scan.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help=argparse.SUPPRESS)
+    scan.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    scan.set_defaults(handler=run_scan)
+
+    rules = subparsers.add_parser("rules", help="list the rule catalog")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.set_defaults(handler=run_rules)
+
+    explain = subparsers.add_parser("explain", help="print one rule's documentation")
+    explain.add_argument("rule_id", metavar="RULE")
+    explain.set_defaults(handler=run_explain)
+
+
+def _rule_list(text: str) -> list[str]:
+    return [part.strip().upper() for part in text.split(",") if part.strip()]
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    try:
+        rules = select_rules(_rule_list(args.select), _rule_list(args.ignore))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    diff_scope = _diff_scope(args)
+    archives = [p for p in args.paths if p.endswith(".zip") and Path(p).is_file()]
+    plain = [p for p in args.paths if p not in archives]
+    excludes = ExcludeRules(DEFAULT_EXCLUDES + tuple(args.exclude))
+    try:
+        files = list(discover(plain, excludes))
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from exc
+    first_dir = next((Path(p) for p in plain if Path(p).is_dir()), Path.cwd())
+    options = ScanOptions(rules=rules, max_bytes=args.max_bytes, project=project_context_for(first_dir))
+    jobs = args.jobs or os.cpu_count() or 1
+
+    result = ScanResult()
+    with _progress(len(files)) as advance:
+        file_result = scan_paths(files, options, jobs=jobs, on_progress=advance)
+    _merge(result, file_result)
+    for archive in archives:
+        _merge(result, _scan_archive(archive, rules, args.max_bytes, jobs))
+    if diff_scope is not None:
+        result.findings = diff_scope.keep_introduced(_repo_relative(result.findings, args)) if args.base else diff_scope.keep_introduced(result.findings)
+    result.sort()
+    color = args.format == "text" and args.output is None and sys.stdout.isatty()
+    report = render(result, args.format, color=color)
+    if args.output:
+        Path(args.output).write_text(report, encoding="utf-8")
+    else:
+        sys.stdout.write(report)
+    return _exit_code(result, args.fail_on)
+
+
+def _merge(into: ScanResult, other: ScanResult) -> None:
+    into.findings.extend(other.findings)
+    into.errors.extend(other.errors)
+    into.files_scanned += other.files_scanned
+    into.lines_scanned += other.lines_scanned
+
+
+def _scan_archive(path: str, rules, max_bytes: int, jobs: int) -> ScanResult:
+    try:
+        contents = read_archive(Path(path).read_bytes(), ArchiveLimits(max_file_bytes=max_bytes))
+    except (ArchiveError, OSError) as exc:
+        raise UsageError(f"{path}: {exc}") from exc
+    declared = dependencies_from_files({name: data.decode("utf-8", "replace") for name, data in contents.other_files.items()})
+    local = {name.split("/", 1)[0].removesuffix(".py") for name, _ in contents.python_files}
+    project = ProjectContext(frozenset(declared), frozenset(local), bool(contents.other_files))
+    options = ScanOptions(rules=rules, max_bytes=max_bytes, project=project)
+    prefixed = [(f"{path}!/{name}", data) for name, data in contents.python_files]
+    result = scan_blobs(prefixed, options, jobs=jobs)
+    result.errors.extend(contents.skipped)
+    return result
+
+
+def _exit_code(result: ScanResult, fail_on: str) -> int:
+    if fail_on == "never":
+        return 0
+    threshold = Severity.BLOCK if fail_on == "block" else Severity.WARN
+    return 1 if any(f.severity >= threshold for f in result.findings) else 0
+
+
+def _diff_scope(args: argparse.Namespace) -> DiffScope | None:
+    if args.diff:
+        try:
+            text = sys.stdin.read() if args.diff == "-" else Path(args.diff).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise UsageError(f"cannot read diff {args.diff}: {exc.strerror}") from exc
+    elif args.base:
+        try:
+            text = subprocess.run(
+                ["git", "diff", "--no-color", "--no-ext-diff", args.base, "--"],
+                capture_output=True, text=True, check=True,
+            ).stdout
+        except FileNotFoundError as exc:
+            raise UsageError("--base needs git on the PATH") from exc
+        except subprocess.CalledProcessError as exc:
+            raise UsageError(f"git diff {args.base} failed: {exc.stderr.strip()}") from exc
+    else:
+        return None
+    try:
+        return parse_diff(text)
+    except DiffError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _repo_relative(findings, args):
+    """With --base, diff paths are relative to the repository root; make finding paths so too."""
+    try:
+        root = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
+    except (FileNotFoundError, subprocess.CalledProcessError):
+        return findings
+    from dataclasses import replace
+
+    return [replace(f, path=os.path.relpath(os.path.abspath(f.path), root)) for f in findings]
+
+
+class _progress:
+    """A rich progress bar on a terminal; nothing when stderr is piped."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):
+        if self.total < 50 or not sys.stderr.isatty():
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True)
+        self.bar.start()
+        task = self.bar.add_task("scanning", total=self.total)
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    catalog = all_rules()
+    if args.format == "json":
+        payload = [{"id": r.id, "severity": r.severity.name, "summary": r.summary, "precision": r.precision} for r in catalog.values()]
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return 0
+    width = max(len(rule_id) for rule_id in catalog)
+    for rule in catalog.values():
+        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.name:<5}  {rule.summary}\n")
+    sys.stdout.write(f"\n{len(catalog)} rules. `ainascan explain RULE` prints one in full.\n")
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    rule = all_rules().get(args.rule_id.upper())
+    if rule is None:
+        raise UsageError(f"unknown rule {args.rule_id!r}; `ainascan rules` lists them")
+    sys.stdout.write(f"{rule.id} ({rule.severity.name}, measured precision {rule.precision:.2f})\n\n{rule.doc}\n")
+    return 0
+
+
+def build_parser(prog: str = "ainascan") -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    parser = argparse.ArgumentParser(prog=prog, description="AINAScan: find hollow code that looks right and does nothing.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_analyzer_commands(subparsers)
+    return parser, subparsers
+
+
+def dispatch(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except UsageError as exc:
+        sys.stderr.write(f"{parser.prog}: error: {exc}\n")
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, _ = build_parser("python -m analyzer")
+    return dispatch(parser, argv)
