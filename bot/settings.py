@@ -1,0 +1,64 @@
+"""The bot's configuration, read from AINASCAN_* environment variables (pydantic-settings).
+
+A missing or malformed setting stops the process at start with one clear
+line naming it; secret values are never printed.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(SystemExit):
+    """Raised (as a clean exit) when the environment does not configure the bot."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AINASCAN_", extra="ignore")
+
+    app_id: int = Field(gt=0)
+    private_key: SecretStr | None = None
+    private_key_path: Path | None = None
+    webhook_secret: SecretStr
+    github_api_url: str = "https://api.github.com"
+    redis_url: str = "redis://localhost:6379/0"
+    queue_name: str = "ainascan"
+    job_timeout_seconds: int = 600
+    max_inline_comments: int = 25
+    review_drafts: bool = False
+
+    @model_validator(mode="after")
+    def _needs_a_private_key(self) -> "Settings":
+        if self.private_key is None and self.private_key_path is None:
+            raise ValueError("set AINASCAN_PRIVATE_KEY (PEM text) or AINASCAN_PRIVATE_KEY_PATH")
+        return self
+
+    def private_key_pem(self) -> str:
+        if self.private_key is not None:
+            return self.private_key.get_secret_value().replace("\\n", "\n")
+        assert self.private_key_path is not None
+        try:
+            return self.private_key_path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SettingsError(f"ainascan: cannot read AINASCAN_PRIVATE_KEY_PATH: {exc.strerror}") from None
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment, or a SettingsError naming the first bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = "_".join(str(part) for part in first["loc"]) if first["loc"] else ""
+        name = f"AINASCAN_{field.upper()}" if field else "settings"
+        kind = "is missing" if first["type"] == "missing" else f"is invalid ({first['msg']})"
+        raise SettingsError(f"ainascan: {name} {kind}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
