@@ -16,6 +16,7 @@ import ast
 import importlib
 import pkgutil
 import sys
+import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
@@ -75,7 +76,7 @@ class Rule:
                 continue
             if inside:
                 out.append(line)
-        return "\n".join(out).strip()
+        return textwrap.dedent("\n".join(out)).strip("\n").rstrip()
 
 
 _SECTION_TITLES = {"what it does", "why it matters", "example", "use instead", "notes"}

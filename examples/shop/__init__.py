@@ -1,0 +1,1 @@
+"""A made-up shop service with hollow code in it, for `make demo`."""
