@@ -7,7 +7,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-_MARKER = "ainascan:"
+_MARKER = re.compile(r"ainascan:", re.IGNORECASE)  # a cheap test before tokenizing
 _PATTERN = re.compile(r"#\s*ainascan:\s*ignore(?:\[(?P<ids>[^\]]*)\])?", re.IGNORECASE)
 
 ALL = "*"
@@ -25,7 +25,7 @@ class Suppression:
 
 def parse_suppressions(source: str) -> dict[int, Suppression]:
     """Suppression comments by line. Only real comments count, not text inside strings."""
-    if _MARKER not in source:
+    if not _MARKER.search(source):
         return {}
     found: dict[int, Suppression] = {}
     try:
@@ -33,7 +33,7 @@ def parse_suppressions(source: str) -> dict[int, Suppression]:
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return {}
     for token in tokens:
-        if token.type != tokenize.COMMENT or _MARKER not in token.string:
+        if token.type != tokenize.COMMENT:
             continue
         match = _PATTERN.search(token.string)
         if not match:
