@@ -73,7 +73,9 @@ def parse_diff(text: str) -> DiffScope:
         patch = PatchSet(text)
     except (UnidiffParseError, ValueError) as exc:
         raise DiffError(f"not a unified diff: {exc}") from exc
-    if not len(patch) and ("@@" in text or "+++" in text):
+    if not len(patch):
+        # Non-blank text with no file section is the wrong file, not an empty change:
+        # scoping to it would hide every finding.
         raise DiffError("not a unified diff: no file sections found")
     scope = DiffScope()
     for patched in patch:
@@ -94,7 +96,7 @@ def patch_changes(path: str, patch: str | None) -> FileChange:
         patched = PatchSet(f"--- a/{path}\n+++ b/{path}\n{text}")
     except (UnidiffParseError, ValueError) as exc:
         raise DiffError(f"{path}: unreadable patch: {exc}") from exc
-    if not len(patched):
+    if not len(patched) or not len(patched[0]):
         raise DiffError(f"{path}: patch has no hunks")
     return _file_change(patched[0], path, path)
 
