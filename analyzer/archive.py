@@ -9,8 +9,10 @@ ratio are capped (zip bombs). A GitHub zipball's single top folder
 from __future__ import annotations
 
 import io
+import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -36,13 +38,15 @@ class ArchiveContents:
     other_files: dict[str, bytes] = field(default_factory=dict)  # dependency files, for project context
 
 
+_ZIPBALL_FOLDER = re.compile(r"[^/]+-[0-9a-f]{7,40}")
+
 _CONTEXT_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
 
 
 def read_archive(data: bytes, limits: ArchiveLimits = ArchiveLimits()) -> ArchiveContents:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as exc:  # corrupt headers raise any of these
         raise ArchiveError(f"not a ZIP archive: {exc}") from exc
     members = [m for m in archive.infolist() if not m.is_dir()]
     if len(members) > limits.max_members:
@@ -96,15 +100,27 @@ def _refuse_unsafe_name(member: zipfile.ZipInfo) -> None:
 
 def _read_capped(archive: zipfile.ZipFile, member: zipfile.ZipInfo, cap: int) -> bytes:
     """Read at most cap+1 bytes: a lying header cannot make us inflate more than that."""
-    with archive.open(member) as handle:
-        payload = handle.read(cap + 1)
+    if member.flag_bits & 0x1:
+        raise ArchiveError(f"archive member {member.filename!r} is encrypted; refused")
+    try:
+        with archive.open(member) as handle:
+            payload = handle.read(cap + 1)
+    except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, zlib.error) as exc:
+        raise ArchiveError(f"archive member {member.filename!r} cannot be read: {exc}") from exc
     if len(payload) > cap:
         raise ArchiveError(f"archive member {member.filename!r} is larger than its header says; refused")
     return payload
 
 
 def _common_top_folder(names: list[str]) -> str:
+    """The `owner-repo-sha/` folder of a GitHub zipball, when every member sits in it; else ''.
+
+    Only that shape is stripped: a ZIP of one package (`pkg/...`) keeps its folder,
+    which is part of the module's name.
+    """
     tops = {name.split("/", 1)[0] for name in names if "/" in name}
     if len(tops) == 1 and all("/" in name for name in names):
-        return tops.pop() + "/"
+        top = tops.pop()
+        if _ZIPBALL_FOLDER.fullmatch(top):
+            return top + "/"
     return ""
