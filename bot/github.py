@@ -1,0 +1,150 @@
+"""GitHub clients for the worker: the App (a JWT made with PyJWT) and one installation, with our retry policy.
+
+One base URL serves REST and GraphQL: `https://api.github.com` (GraphQL at
+`/graphql`), GitHub Enterprise Server's `https://HOST/api/v3` (GraphQL at
+`https://HOST/api/graphql`; githubkit rewrites it) and the local stand-in of
+the end-to-end tests. Installation tokens are cached in Redis, so the forked
+work-horse of each RQ job reuses the token of the one before instead of
+minting a new one. The retry policy never sleeps for long inside a worker:
+when GitHub's hourly budget is spent it raises `RateLimited`, and the job is
+rescheduled for the reset time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterator
+
+import redis
+from githubkit import AppAuthStrategy, GitHub
+from githubkit.cache import RedisCacheStrategy
+from githubkit.exception import (
+    GitHubException,
+    PrimaryRateLimitExceeded,
+    RequestFailed,
+    RequestTimeout,
+    SecondaryRateLimitExceeded,
+)
+from githubkit.typing import RetryOption
+
+from bot.settings import Settings
+
+log = logging.getLogger("ainascan.github")
+
+USER_AGENT = "AINAScan"
+TOKEN_CACHE_PREFIX = "ainascan:githubkit"
+# The longest a worker sleeps before one retry; anything longer reschedules the job.
+MAX_RETRY_SLEEP = timedelta(seconds=60)
+
+
+class RateLimited(Exception):
+    """GitHub's budget is spent (or asks for a longer pause than a worker may sleep): retry at `retry_at`."""
+
+    def __init__(self, retry_at: datetime, kind: str):
+        super().__init__(f"GitHub {kind} rate limit: retry at {retry_at.isoformat(timespec='seconds')}")
+        self.retry_at = retry_at
+        self.kind = kind
+
+
+@dataclass
+class RetryPolicy:
+    """githubkit's `auto_retry=`: which failed requests to retry, after how long, and when to give up to the scheduler.
+
+    - 5xx answers and timeouts: retried `max_retries` times, sleeping 1, 2, 4 ... seconds.
+    - secondary rate limits: retried after `retry-after` when that is at most
+      `max_sleep`; a longer wait raises RateLimited.
+    - the primary (hourly) limit spent: RateLimited at once, for the reset time.
+    """
+
+    max_retries: int = 3
+    max_sleep: timedelta = MAX_RETRY_SLEEP
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+
+    def __call__(self, exc: GitHubException, retry_count: int) -> RetryOption:
+        if isinstance(exc, PrimaryRateLimitExceeded):
+            raise RateLimited(self.clock() + exc.retry_after, "primary") from None
+        if isinstance(exc, SecondaryRateLimitExceeded):
+            wait = max(exc.retry_after, timedelta(seconds=1))
+            if wait > self.max_sleep or retry_count >= self.max_retries:
+                raise RateLimited(self.clock() + wait, "secondary") from None
+            log.warning("secondary rate limit on %s %s; retrying in %ss", exc.request.method, exc.request.url.path, int(wait.total_seconds()))
+            return RetryOption(True, wait)
+        if retry_count >= self.max_retries:
+            return RetryOption(False)
+        transient = isinstance(exc, RequestTimeout) or (
+            isinstance(exc, RequestFailed) and exc.response.status_code >= 500
+        )
+        if not transient:
+            return RetryOption(False)
+        wait = min(timedelta(seconds=2**retry_count), self.max_sleep)
+        log.warning("%s; retry %d in %ss", describe_error(exc), retry_count + 1, int(wait.total_seconds()))
+        return RetryOption(True, wait)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line account of a failed request that names method, path and status, never headers or tokens."""
+    if isinstance(exc, RequestFailed):
+        return f"GitHub answered {exc.response.status_code} to {exc.request.method} {exc.request.url.path}"
+    if isinstance(exc, RequestTimeout):
+        return f"GitHub did not answer {exc.request.method} {exc.request.url.path} in time"
+    return type(exc).__name__
+
+
+def token_cache(redis_url: str) -> RedisCacheStrategy:
+    """Where githubkit keeps app JWTs and installation tokens: Redis, shared by every job of every worker."""
+    return RedisCacheStrategy(redis.Redis.from_url(redis_url), prefix=TOKEN_CACHE_PREFIX)
+
+
+def app_client(settings: Settings, cache: RedisCacheStrategy | None = None, **config: Any) -> GitHub[AppAuthStrategy]:
+    """A client authenticated as the App itself (a JWT signed with the App's private key)."""
+    return GitHub(
+        AppAuthStrategy(str(settings.app_id), settings.private_key_pem()),
+        base_url=settings.github_api_url,
+        user_agent=USER_AGENT,
+        cache_strategy=cache or token_cache(settings.redis_url),
+        http_cache=False,
+        auto_retry=RetryPolicy(),
+        timeout=30.0,
+        **config,
+    )
+
+
+def installation_client(settings: Settings, installation_id: int, cache: RedisCacheStrategy | None = None, **config: Any) -> GitHub:
+    """A client acting as one installation of the App; its token is minted once and cached in Redis."""
+    app = app_client(settings, cache, **config)
+    return app.with_auth(app.auth.as_installation(installation_id))
+
+
+def split_repo(repo: str) -> tuple[str, str]:
+    """"owner/name" -> ("owner", "name")."""
+    owner, _, name = repo.partition("/")
+    if not owner or not name or "/" in name:
+        raise ValueError(f"not an owner/name repository: {repo!r}")
+    return owner, name
+
+
+def paginate(gh: GitHub, url: str, params: dict[str, Any] | None = None, max_pages: int = 100) -> Iterator[Any]:
+    """Every item of a paginated REST list, following the `Link: rel="next"` header."""
+    next_url: str | None = url
+    next_params: dict[str, Any] | None = {"per_page": 100, **(params or {})}
+    for _ in range(max_pages):
+        if next_url is None:
+            return
+        response = gh.request("GET", next_url, params=next_params)
+        page = response.json()
+        if isinstance(page, dict):  # e.g. check-runs: {"total_count": n, "check_runs": [...]}
+            page = next((value for value in page.values() if isinstance(value, list)), [])
+        yield from page
+        link = response.raw_response.links.get("next")
+        next_url, next_params = (link["url"], None) if link else (None, None)
+    log.warning("stopped paging %s after %d pages", url, max_pages)
+
+
+def graphql(gh: GitHub, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One GraphQL query; a RATE_LIMITED answer (HTTP 200 with errors) becomes RateLimited like a REST 403."""
+    try:
+        return gh.graphql.request(query, variables)
+    except PrimaryRateLimitExceeded as exc:
+        raise RateLimited(datetime.now(timezone.utc) + exc.retry_after, "GraphQL") from None

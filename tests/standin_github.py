@@ -1,0 +1,509 @@
+"""A stand-in for the parts of GitHub's API the bot uses, kept in memory, for tests.
+
+It serves the REST and GraphQL endpoints the worker calls: installation
+tokens (checking the App's JWT against its public key), pull requests, their
+files with patches computed from real before/after texts, file contents,
+blobs through GraphQL, check runs with annotations, reviews and review
+comments. It enforces the rules of GitHub that the bot must respect (50
+annotations a request, 65,535 characters of summary, review comments only on
+lines of a diff hunk, one bad comment refusing the whole review, no way back
+from `completed` to `in_progress`) and records every request.
+
+Use it two ways: `StandinServer` runs it as a threaded HTTP server on
+127.0.0.1 (end-to-end tests start `ainascan serve` / `ainascan worker`
+against it), and `StandinGitHub.respx_handler` answers httpx requests
+intercepted by respx.
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import hashlib
+import itertools
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import jwt
+
+BOT_USER = {"login": "ainascan[bot]", "id": 9000, "type": "Bot"}
+MAX_SUMMARY = 65_535
+GRAPHQL_TEXT_LIMIT = 512 * 1024
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    auth: str  # "jwt", "token", "none"
+
+
+@dataclass
+class Repo:
+    full_name: str
+    default_branch: str = "main"
+    commits: dict[str, dict[str, str | bytes]] = field(default_factory=dict)  # sha -> {path: contents}
+    branches: dict[str, str] = field(default_factory=dict)  # name -> sha
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    pull_files: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+class Reply(Exception):
+    """An HTTP answer other than 2xx, raised from inside a handler."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def commit_sha(seed: str) -> str:
+    return hashlib.sha1(seed.encode("utf-8")).hexdigest()
+
+
+def github_patch(before: str, after: str) -> str:
+    """GitHub's per-file `patch`: unified hunks with 3 lines of context and no ---/+++ header."""
+    lines = list(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=3))
+    return "\n".join(lines[2:])
+
+
+def commentable_lines(patch: str) -> list[set[int]]:
+    """For each hunk, the new-file lines a review comment may sit on (added and context lines)."""
+    hunks: list[set[int]] = []
+    new_line = 0
+    for text in patch.splitlines():
+        header = re.match(r"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@", text)
+        if header:
+            new_line = int(header.group(1))
+            hunks.append(set())
+        elif hunks and text.startswith(("+", " ")):
+            hunks[-1].add(new_line)
+            new_line += 1
+        elif hunks and text.startswith("\\"):
+            continue
+    return hunks
+
+
+class StandinGitHub:
+    """GitHub's state for a few repositories, and the handler answering the bot's requests."""
+
+    def __init__(self, app_id: int, public_key_pem: str, base_url: str = "http://standin.invalid"):
+        self.app_id = app_id
+        self.public_key_pem = public_key_pem
+        self.base_url = base_url.rstrip("/")
+        self.repos: dict[str, Repo] = {}
+        self.requests: list[Recorded] = []
+        self.tokens: dict[str, datetime] = {}
+        self.check_runs: list[dict[str, Any]] = []
+        self.reviews: list[dict[str, Any]] = []
+        self.comments: list[dict[str, Any]] = []
+        self.failures: list[tuple[str, str, int, dict[str, str], str]] = []  # method, path regex, status, headers, message
+        self.graphql_text_limit = GRAPHQL_TEXT_LIMIT
+        self._ids = itertools.count(1000)
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------ building state
+
+    def add_repo(self, full_name: str, files: dict[str, str | bytes] | None = None, default_branch: str = "main") -> str:
+        """A repository whose default branch holds `files`; returns the branch's commit SHA."""
+        repo = self.repos.setdefault(full_name, Repo(full_name, default_branch))
+        sha = commit_sha(f"{full_name}:{default_branch}:{sorted((files or {}).items())!r}")
+        repo.commits[sha] = dict(files or {})
+        repo.branches[default_branch] = sha
+        return sha
+
+    def add_pull(self, full_name: str, number: int, head_files: dict[str, str | bytes | None], *, draft: bool = False, seed: str = "") -> str:
+        """Pull request `number` changing the default branch's files to `head_files` (None deletes); returns the head SHA."""
+        repo = self.repos[full_name]
+        base_sha = repo.branches[repo.default_branch]
+        return self._set_head(repo, number, base_sha, head_files, draft=draft, seed=seed)
+
+    def push(self, full_name: str, number: int, head_files: dict[str, str | bytes | None], seed: str = "push") -> str:
+        """A new head for the pull request: the base's files changed to `head_files`; returns the new head SHA."""
+        repo = self.repos[full_name]
+        pull = repo.pulls[number]
+        return self._set_head(repo, number, pull["base"]["sha"], head_files, draft=pull["draft"], seed=seed)
+
+    def _set_head(self, repo: Repo, number: int, base_sha: str, head_files, *, draft: bool, seed: str) -> str:
+        base = repo.commits[base_sha]
+        tree = dict(base)
+        for path, text in head_files.items():
+            if text is None:
+                tree.pop(path, None)
+            else:
+                tree[path] = text
+        head_sha = commit_sha(f"{repo.full_name}#{number}:{seed}:{sorted((k, str(v)) for k, v in tree.items())!r}")
+        repo.commits[head_sha] = tree
+        repo.pull_files[number] = [self._file_entry(path, base.get(path), tree.get(path)) for path in sorted(head_files)]
+        owner = repo.full_name.split("/")[0]
+        repo_json = {"full_name": repo.full_name, "name": repo.full_name.split("/")[1], "owner": {"login": owner}, "default_branch": repo.default_branch}
+        repo.pulls[number] = {
+            "number": number,
+            "state": "open",
+            "draft": draft,
+            "head": {"sha": head_sha, "ref": f"feature-{number}", "repo": repo_json},
+            "base": {"sha": base_sha, "ref": repo.default_branch, "repo": repo_json},
+        }
+        return head_sha
+
+    @staticmethod
+    def _file_entry(path: str, before, after) -> dict[str, Any]:
+        status = "added" if before is None else "removed" if after is None else "modified"
+        entry: dict[str, Any] = {"filename": path, "status": status}
+        if isinstance(before, bytes) or isinstance(after, bytes):
+            entry["changes"] = 1
+            return entry  # binary: GitHub sends no patch
+        patch = github_patch(before or "", after or "")
+        entry["changes"] = sum(1 for line in patch.splitlines() if line[:1] in "+-" and not line.startswith("@@"))
+        entry["additions"] = sum(1 for line in patch.splitlines() if line.startswith("+"))
+        if patch:
+            entry["patch"] = patch
+        return entry
+
+    def fail_next(self, method: str, path_pattern: str, status: int, headers: dict[str, str] | None = None, message: str = "failure") -> None:
+        """Answer the next request matching `method` and `path_pattern` (a regex) with `status`."""
+        with self._lock:
+            self.failures.append((method, path_pattern, status, headers or {}, message))
+
+    # ------------------------------------------------------------ queries for assertions
+
+    def runs_for(self, head_sha: str) -> list[dict[str, Any]]:
+        return [run for run in self.check_runs if run["head_sha"] == head_sha]
+
+    def writes(self) -> list[Recorded]:
+        """Requests that changed state (everything but reads and token minting)."""
+        return [r for r in self.requests if r.method != "GET" and r.path != "/graphql" and not r.path.endswith("/access_tokens")]
+
+    # ------------------------------------------------------------ the handler
+
+    def handle(self, method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(url)
+        path = parts.path
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        payload = json.loads(body) if body else None
+        with self._lock:
+            auth = self._auth(path, headers)
+            self.requests.append(Recorded(method, path, query, payload, auth))
+            try:
+                self._injected_failure(method, path)
+                status, result, extra = self._route(method, path, query, payload, auth)
+            except Reply as reply:
+                status, result, extra = reply.status, {"message": reply.message}, reply.headers
+        return status, {"content-type": "application/json", **extra}, json.dumps(result).encode("utf-8")
+
+    def respx_handler(self, request: httpx.Request) -> httpx.Response:
+        status, headers, content = self.handle(request.method, str(request.url), dict(request.headers), request.content)
+        return httpx.Response(status, headers=headers, content=content)
+
+    def _injected_failure(self, method: str, path: str) -> None:
+        for index, (want_method, pattern, status, headers, message) in enumerate(self.failures):
+            if want_method == method and re.search(pattern, path):
+                del self.failures[index]
+                raise Reply(status, message, headers)
+
+    def _auth(self, path: str, headers: dict[str, str]) -> str:
+        value = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+        if value.startswith("Bearer "):
+            try:
+                claims = jwt.decode(value[7:], self.public_key_pem, algorithms=["RS256"])
+            except jwt.PyJWTError:
+                return "bad-jwt"
+            return "jwt" if str(claims.get("iss")) == str(self.app_id) else "bad-jwt"
+        if value.startswith("token "):
+            expires = self.tokens.get(value[6:])
+            return "token" if expires and expires > datetime.now(timezone.utc) else "bad-token"
+        return "none"
+
+    def _route(self, method: str, path: str, query: dict[str, str], payload: Any, auth: str) -> tuple[int, Any, dict[str, str]]:
+        match = re.fullmatch(r"/app/installations/(\d+)/access_tokens", path)
+        if match and method == "POST":
+            if auth != "jwt":
+                raise Reply(401, "A JSON web token could not be decoded")
+            token = "ghs_" + secrets.token_hex(18)
+            expires = datetime.now(timezone.utc) + timedelta(hours=1)
+            self.tokens[token] = expires
+            return 201, {"token": token, "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ"), "permissions": {}}, {}
+        if auth != "token":
+            raise Reply(401, "Bad credentials")
+        if path == "/graphql" and method == "POST":
+            return 200, self._graphql(payload), {}
+        match = re.fullmatch(r"/repos/([^/]+/[^/]+)(/.*)?", path)
+        if not match:
+            raise Reply(404, "Not Found")
+        repo = self.repos.get(match.group(1))
+        if repo is None:
+            raise Reply(404, "Not Found")
+        rest = match.group(2) or ""
+        for pattern, handler_method, handler in self._routes():
+            found = re.fullmatch(pattern, rest)
+            if found and handler_method == method:
+                return handler(repo, query, payload, *found.groups())
+        raise Reply(404, "Not Found")
+
+    def _routes(self):
+        return (
+            (r"/pulls", "GET", self._list_pulls),
+            (r"/pulls/(\d+)", "GET", self._get_pull),
+            (r"/pulls/(\d+)/files", "GET", self._list_files),
+            (r"/pulls/(\d+)/comments", "GET", self._list_comments),
+            (r"/pulls/(\d+)/reviews", "POST", self._create_review),
+            (r"/pulls/comments/(\d+)", "PATCH", self._edit_comment),
+            (r"/contents/(.+)", "GET", self._get_contents),
+            (r"/commits/([0-9a-f]+)/check-runs", "GET", self._list_check_runs),
+            (r"/check-runs", "POST", self._create_check_run),
+            (r"/check-runs/(\d+)", "PATCH", self._update_check_run),
+            (r"/check-runs/(\d+)/annotations", "GET", self._list_annotations),
+        )
+
+    # ------------------------------------------------------------ endpoints
+
+    def _page(self, items: list[Any], query: dict[str, str], path: str) -> tuple[int, Any, dict[str, str]]:
+        per_page = min(int(query.get("per_page", 30)), 100)
+        page = int(query.get("page", 1))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        headers = {}
+        if page * per_page < len(items):
+            next_query = {**query, "page": str(page + 1), "per_page": str(per_page)}
+            headers["link"] = f'<{self.base_url}{path}?{urlencode(next_query)}>; rel="next"'
+        return 200, chunk, headers
+
+    def _list_pulls(self, repo: Repo, query, payload):
+        state = query.get("state", "open")
+        pulls = [p for p in repo.pulls.values() if state == "all" or p["state"] == state]
+        return self._page(pulls, query, f"/repos/{repo.full_name}/pulls")
+
+    def _get_pull(self, repo: Repo, query, payload, number):
+        pull = repo.pulls.get(int(number))
+        if pull is None:
+            raise Reply(404, "Not Found")
+        return 200, pull, {}
+
+    def _list_files(self, repo: Repo, query, payload, number):
+        return self._page(repo.pull_files.get(int(number), []), query, f"/repos/{repo.full_name}/pulls/{number}/files")
+
+    def _list_comments(self, repo: Repo, query, payload, number):
+        mine = [c for c in self.comments if c["repo"] == repo.full_name and c["pull_number"] == int(number)]
+        return self._page([self._public(c) for c in mine], query, f"/repos/{repo.full_name}/pulls/{number}/comments")
+
+    @staticmethod
+    def _public(item: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in item.items() if key not in ("repo", "annotations")}
+
+    def _create_review(self, repo: Repo, query, payload, number):
+        pull = repo.pulls.get(int(number))
+        if pull is None:
+            raise Reply(404, "Not Found")
+        if payload.get("event") not in ("COMMENT", "APPROVE", "REQUEST_CHANGES"):
+            raise Reply(422, "event must be COMMENT, APPROVE or REQUEST_CHANGES")
+        files = {entry["filename"]: entry for entry in repo.pull_files.get(int(number), [])}
+        for comment in payload.get("comments", []):
+            self._check_comment(files, comment)
+        review = {"id": next(self._ids), "body": payload.get("body", ""), "event": payload["event"], "commit_id": payload.get("commit_id"), "user": BOT_USER}
+        self.reviews.append({**review, "repo": repo.full_name, "pull_number": int(number)})
+        for comment in payload.get("comments", []):
+            self.comments.append(
+                {
+                    "id": next(self._ids),
+                    "repo": repo.full_name,
+                    "pull_number": int(number),
+                    "pull_request_review_id": review["id"],
+                    "path": comment["path"],
+                    "line": comment["line"],
+                    "start_line": comment.get("start_line"),
+                    "side": comment.get("side", "RIGHT"),
+                    "body": comment["body"],
+                    "commit_id": payload.get("commit_id"),
+                    "user": BOT_USER,
+                }
+            )
+        return 200, review, {}
+
+    @staticmethod
+    def _check_comment(files: dict[str, dict[str, Any]], comment: dict[str, Any]) -> None:
+        entry = files.get(comment.get("path"))
+        if entry is None or "patch" not in entry:
+            raise Reply(422, f"Unprocessable Entity: path {comment.get('path')!r} is not part of the diff")
+        if comment.get("side", "RIGHT") != "RIGHT":
+            raise Reply(422, "the stand-in only knows RIGHT-side comments")
+        line, start = comment.get("line"), comment.get("start_line")
+        hunk = next((h for h in commentable_lines(entry["patch"]) if line in h), None)
+        if hunk is None:
+            raise Reply(422, f"Unprocessable Entity: line {line} of {comment['path']} is not part of the diff")
+        if start is not None and (start >= line or any(n not in hunk for n in range(start, line + 1))):
+            raise Reply(422, f"Unprocessable Entity: start_line {start} must be before line {line} in the same hunk")
+        if not comment.get("body"):
+            raise Reply(422, "body is required")
+
+    def _edit_comment(self, repo: Repo, query, payload, comment_id):
+        comment = next((c for c in self.comments if c["id"] == int(comment_id) and c["repo"] == repo.full_name), None)
+        if comment is None:
+            raise Reply(404, "Not Found")
+        comment["body"] = payload["body"]
+        return 200, self._public(comment), {}
+
+    def _get_contents(self, repo: Repo, query, payload, path):
+        sha = repo.branches.get(query.get("ref") or repo.default_branch) or query.get("ref")
+        tree = repo.commits.get(sha)
+        if tree is None or path not in tree:
+            raise Reply(404, "Not Found")
+        data = tree[path]
+        raw = data if isinstance(data, bytes) else data.encode("utf-8")
+        return 200, {"type": "file", "path": path, "encoding": "base64", "content": base64.b64encode(raw).decode("ascii"), "size": len(raw)}, {}
+
+    def _graphql(self, payload: dict[str, Any]) -> dict[str, Any]:
+        query, variables = payload.get("query", ""), payload.get("variables") or {}
+        repo_match = re.search(r"repository\(owner: \$owner, name: \$name\)", query)
+        repo = self.repos.get(f"{variables.get('owner')}/{variables.get('name')}") if repo_match else None
+        if repo is None:
+            return {"data": {"repository": None}, "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository"}]}
+        result: dict[str, Any] = {}
+        for alias, variable in re.findall(r"(\w+): object\(expression: \$(\w+)\)", query):
+            sha, _, path = str(variables.get(variable, "")).partition(":")
+            data = repo.commits.get(sha, {}).get(path)
+            if data is None:
+                result[alias] = None
+                continue
+            raw = data if isinstance(data, bytes) else data.encode("utf-8")
+            binary = isinstance(data, bytes)
+            text = None if binary or len(raw) > self.graphql_text_limit else data
+            result[alias] = {"text": text, "isBinary": binary, "byteSize": len(raw), "isTruncated": False}
+        return {"data": {"repository": result}}
+
+    def _list_check_runs(self, repo: Repo, query, payload, sha):
+        runs = [r for r in self.check_runs if r["repo"] == repo.full_name and r["head_sha"] == sha]
+        if "check_name" in query:
+            runs = [r for r in runs if r["name"] == query["check_name"]]
+        if "app_id" in query:
+            runs = [r for r in runs if str(r["app"]["id"]) == query["app_id"]]
+        status, page, headers = self._page([self._public(r) for r in runs], query, f"/repos/{repo.full_name}/commits/{sha}/check-runs")
+        return status, {"total_count": len(runs), "check_runs": page}, headers
+
+    def _create_check_run(self, repo: Repo, query, payload):
+        if not payload.get("name") or not payload.get("head_sha"):
+            raise Reply(422, "name and head_sha are required")
+        run = {
+            "id": next(self._ids),
+            "repo": repo.full_name,
+            "name": payload["name"],
+            "head_sha": payload["head_sha"],
+            "status": "queued",
+            "conclusion": None,
+            "started_at": payload.get("started_at") or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "completed_at": None,
+            "output": {"title": None, "summary": None, "text": None, "annotations_count": 0},
+            "app": {"id": self.app_id},
+            "annotations": [],
+        }
+        self._apply(run, payload, creating=True)
+        self.check_runs.append(run)
+        return 201, self._public(run), {}
+
+    def _update_check_run(self, repo: Repo, query, payload, run_id):
+        run = next((r for r in self.check_runs if r["id"] == int(run_id) and r["repo"] == repo.full_name), None)
+        if run is None:
+            raise Reply(404, "Not Found")
+        self._apply(run, payload, creating=False)
+        return 200, self._public(run), {}
+
+    def _apply(self, run: dict[str, Any], payload: dict[str, Any], creating: bool) -> None:
+        status = payload.get("status")
+        if payload.get("conclusion"):
+            status = "completed"
+        if status and status != "completed" and run["status"] == "completed" and not creating:
+            raise Reply(422, "a completed check run cannot go back to " + status)
+        if status == "completed" and not payload.get("conclusion") and not run["conclusion"]:
+            raise Reply(422, "conclusion is required to complete a check run")
+        output = payload.get("output")
+        if output is not None:
+            if not output.get("title") or output.get("summary") is None:
+                raise Reply(422, "output needs title and summary")
+            if len(output["summary"]) > MAX_SUMMARY or len(output.get("text") or "") > MAX_SUMMARY:
+                raise Reply(422, "output summary and text are limited to 65535 characters")
+            annotations = output.get("annotations") or []
+            if len(annotations) > 50:
+                raise Reply(422, "at most 50 annotations per request")
+            for item in annotations:
+                if item.get("annotation_level") not in ("notice", "warning", "failure") or not item.get("path") or not item.get("message"):
+                    raise Reply(422, f"invalid annotation {item!r}")
+                if len(item.get("title") or "") > 255:
+                    raise Reply(422, "annotation title is limited to 255 characters")
+            run["annotations"].extend(annotations)
+            run["output"] = {
+                "title": output["title"],
+                "summary": output["summary"],
+                "text": output.get("text"),
+                "annotations_count": len(run["annotations"]),
+            }
+        if status:
+            run["status"] = status
+        if payload.get("conclusion"):
+            run["conclusion"] = payload["conclusion"]
+            run["completed_at"] = payload.get("completed_at") or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _list_annotations(self, repo: Repo, query, payload, run_id):
+        run = next((r for r in self.check_runs if r["id"] == int(run_id) and r["repo"] == repo.full_name), None)
+        if run is None:
+            raise Reply(404, "Not Found")
+        return self._page(list(run["annotations"]), query, f"/repos/{repo.full_name}/check-runs/{run_id}/annotations")
+
+
+class StandinServer:
+    """StandinGitHub served over HTTP on 127.0.0.1 and a free port, in a background thread."""
+
+    def __init__(self, github: StandinGitHub):
+        self.github = github
+        standin = github
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                status, headers, content = standin.handle(self.command, self.path, dict(self.headers), body)
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("content-length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        github.base_url = self.url
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="standin-github", daemon=True)
+
+    def __enter__(self) -> "StandinServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(timeout=5)
+
+
+def generate_app_key() -> tuple[str, str]:
+    """A fresh RSA key pair for a test App: (private key PEM, public key PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode("ascii")
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+    return private, public
