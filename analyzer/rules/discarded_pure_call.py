@@ -31,27 +31,9 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from analyzer.facts import dotted_name
 from analyzer.model import Fix, Severity
 from analyzer.registry import Report, rule
-
-# Methods of str (and bytes) that return a new value; the ones in _REBINDABLE keep the type.
-_REBINDABLE = frozenset(
-    """strip lstrip rstrip lower upper title capitalize casefold swapcase zfill center ljust rjust
-    expandtabs removeprefix removesuffix replace format format_map translate""".split()
-)
-_STR_QUERIES = frozenset(
-    """split rsplit splitlines partition rpartition startswith endswith isdigit isalpha isalnum isnumeric
-    isdecimal isspace islower isupper istitle isidentifier isascii isprintable""".split()
-)
-_PURE_BUILTINS = frozenset({"sorted", "reversed", "map", "filter", "zip"})
-_PURE_MODULE_FUNCTIONS = frozenset(
-    f"{module}.{function}"
-    for module in ("os.path", "posixpath", "ntpath")
-    for function in "join abspath basename dirname normpath normcase splitext split expanduser expandvars relpath realpath commonpath exists isfile isdir isabs".split()
-) | {"copy.copy", "copy.deepcopy", "dataclasses.replace"}
-# Receivers whose `replace(a, b)` moves files rather than building a string.
-_FILE_MOVERS = frozenset({"os", "shutil", "posix", "nt"})
+from analyzer.rules._pure_calls import LAZY_BUILTINS, REBINDABLE_STR_METHODS, pure_call_text
 
 
 @rule("DISCARDED_PURE_CALL", Severity.BLOCK, on=ast.Expr, precision=0.95)
@@ -59,16 +41,10 @@ def check(stmt: ast.Expr, ctx) -> Iterator[Report]:
     call = stmt.value
     if not isinstance(call, ast.Call) or ctx.is_test_file:
         return  # tests call things for their exceptions (`with pytest.raises(...): sorted(x)`)
-    func = call.func
-    if isinstance(func, ast.Name):
-        shown = _pure_builtin(call, func.id)
-    elif isinstance(func, ast.Attribute):
-        shown = _pure_method(call, func, ctx)
-    else:
-        return
+    shown = pure_call_text(call, ctx.source)
     if shown is None:
         return
-    if shown.startswith(("map(", "filter(", "zip(")):
+    if isinstance(call.func, ast.Name) and call.func.id in LAZY_BUILTINS:
         message = f"`{shown}` on line {stmt.lineno} is lazy and its result is discarded: it never runs"
     else:
         message = f"the result of `{shown}` is discarded on line {stmt.lineno}: it returns a new value and changes nothing"
@@ -81,44 +57,6 @@ def check(stmt: ast.Expr, ctx) -> Iterator[Report]:
     )
 
 
-def _pure_builtin(call: ast.Call, name: str) -> str | None:
-    if name in _PURE_BUILTINS and call.args:
-        return f"{name}(...)"
-    return None
-
-
-def _pure_method(call: ast.Call, func: ast.Attribute, ctx) -> str | None:
-    method = func.attr
-    receiver = func.value
-    full = dotted_name(func)
-    if full in _PURE_MODULE_FUNCTIONS:
-        return f"{full}(...)"
-    literal_receiver = isinstance(receiver, ast.Constant) and isinstance(receiver.value, (str, bytes))
-    if literal_receiver and method in _REBINDABLE | _STR_QUERIES | {"join", "encode", "decode"}:
-        return f"{ast.unparse(receiver)[:20]}.{method}(...)"
-    if method not in _REBINDABLE and method not in _STR_QUERIES:
-        return None
-    if f"def {method}(" in ctx.source:
-        return None  # a class of this file defines its own method of that name
-    if method == "replace" and not _string_or_value_replace(call, receiver):
-        return None
-    if method in ("format", "format_map") and not call.args and not call.keywords:
-        return None
-    shown = dotted_name(receiver) or "..."
-    return f"{shown}.{method}({'...' if call.args or call.keywords else ''})"
-
-
-def _string_or_value_replace(call: ast.Call, receiver: ast.expr) -> bool:
-    """`s.replace(old, new)` or `when.replace(tzinfo=...)`; not `os.replace(src, dst)`, `path.replace(target)`, `inplace=True`."""
-    if isinstance(receiver, ast.Name) and receiver.id in _FILE_MOVERS:
-        return False
-    if any(k.arg == "inplace" or k.arg is None for k in call.keywords):
-        return False
-    if call.args:
-        return len(call.args) >= 2 and not call.keywords
-    return bool(call.keywords)
-
-
 def _rebind_fix(stmt: ast.Expr, call: ast.Call, ctx) -> Fix | None:
     """`name.strip()` -> `name = name.strip()`, `sorted(items)` -> `items = sorted(items)`: one-line statements on a local name.
 
@@ -127,7 +65,7 @@ def _rebind_fix(stmt: ast.Expr, call: ast.Call, ctx) -> Fix | None:
     if stmt.end_lineno != stmt.lineno:
         return None
     func = call.func
-    if isinstance(func, ast.Attribute) and func.attr in _REBINDABLE and isinstance(func.value, ast.Name):
+    if isinstance(func, ast.Attribute) and func.attr in REBINDABLE_STR_METHODS and isinstance(func.value, ast.Name):
         target = func.value.id
     elif isinstance(func, ast.Name) and func.id == "sorted" and call.args and isinstance(call.args[0], ast.Name):
         target = call.args[0].id
