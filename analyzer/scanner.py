@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,33 +20,56 @@ DEFAULT_EXCLUDES = (".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/
 @dataclass(frozen=True)
 class ExcludeRules:
     """`.gitignore`-style patterns: `name` matches any path component, `dir/` only directories,
-    a pattern with a slash is anchored at the scanned root, `**` spans folders."""
+    a pattern with a slash is anchored at the scanned root, `*` stays within one folder, `**` spans folders."""
 
     patterns: tuple[str, ...] = DEFAULT_EXCLUDES
 
     def excludes(self, relative: str, is_dir: bool) -> bool:
-        relative = relative.replace(os.sep, "/").strip("/")
+        parts = relative.replace(os.sep, "/").strip("/").split("/")
         for raw in self.patterns:
             pattern = raw.strip()
             if not pattern or pattern.startswith("#"):
                 continue
             dir_only = pattern.endswith("/")
             pattern = pattern.rstrip("/")
-            if dir_only and not is_dir:
-                # a file is still excluded when one of its folders matches
-                parts = relative.split("/")[:-1]
-                if "/" not in pattern and any(fnmatch.fnmatchcase(part, pattern) for part in parts):
-                    return True
-                continue
+            # A file is excluded when it or one of its folders matches; a dir-only pattern matches folders only.
+            candidates = len(parts) if is_dir or not dir_only else len(parts) - 1
             if "/" in pattern:
-                anchored = pattern.lstrip("/")
-                if fnmatch.fnmatchcase(relative, anchored) or fnmatch.fnmatchcase(relative, anchored + "/**"):
+                anchored = _glob_regex(pattern.lstrip("/"))
+                if any(anchored.fullmatch("/".join(parts[:end])) for end in range(1, candidates + 1)):
                     return True
-                if "**" in anchored and fnmatch.fnmatchcase(relative, anchored.replace("**/", "")):
-                    return True
-            elif any(fnmatch.fnmatchcase(part, pattern) for part in relative.split("/")):
+            elif any(fnmatch.fnmatchcase(part, pattern) for part in parts[:candidates]):
                 return True
         return False
+
+
+@functools.lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern:
+    """A gitignore glob as a regex: `*`, `?` and `[...]` match within one folder, `**/` any folders."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 2 :]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1 : end].replace("\\", "\\\\").replace("[", "\\[")
+            out.append("[" + ("^/" + body[1:] if body[0] in "!^" else body) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
 
 
 def discover(paths: Iterable[str], excludes: ExcludeRules = ExcludeRules()) -> Iterator[str]:
