@@ -33,10 +33,13 @@ from analyzer.facts import (
 )
 from analyzer.model import FileError, FileResult, Finding, Severity
 from analyzer.project import ProjectContext
-from analyzer.registry import FUNCTION, MODULE, Report, Rule, iter_reports, select_rules
+from analyzer.registry import FUNCTION, MODULE, Report, Rule, select_rules
 from analyzer.suppression import Suppression, parse_suppressions
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+# CPython reports its fixed nesting limits as syntax errors; such a file is valid Python, only too deep.
+_NESTING_LIMITS = frozenset({"too many nested parentheses", "too many levels of indentation"})
 
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$")
 
@@ -64,6 +67,7 @@ class FileContext:
     function: FunctionFacts | None = None
     class_stack: list[ast.ClassDef] = field(default_factory=list)
     _lines: list[str] | None = None
+    _is_test_file: bool | None = None
 
     @property
     def lines(self) -> list[str]:
@@ -76,7 +80,9 @@ class FileContext:
 
     @property
     def is_test_file(self) -> bool:
-        return bool(_TEST_PATH.search(self.path))
+        if self._is_test_file is None:
+            self._is_test_file = bool(_TEST_PATH.search(self.path))
+        return self._is_test_file
 
     @property
     def filename(self) -> str:
@@ -109,14 +115,18 @@ def decode_source(data: bytes, path: str) -> tuple[str | None, FileError | None]
 
 # ---------------------------------------------------------------- the walk
 
-_SKIP_FIELDS = frozenset({"ctx", "op", "type_comment", "kind"})
+# Fields that never hold child nodes (names, flags, operators, contexts).
+_SKIP_FIELDS = frozenset({"ctx", "op", "type_comment", "kind", "id", "attr", "arg", "name", "asname", "module", "level", "is_async", "conversion", "kwd_attrs", "rest", "names"})
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _child_fields(node_type: type) -> tuple[str, ...]:
+    """The fields of a node type that may hold child nodes; () for leaves and non-node values."""
     fields = _CHILD_FIELDS.get(node_type)
     if fields is None:
-        fields = tuple(f for f in node_type._fields if f not in _SKIP_FIELDS)
+        fields = tuple(f for f in getattr(node_type, "_fields", ()) if f not in _SKIP_FIELDS)
+        if node_type is ast.Constant:
+            fields = ()
         _CHILD_FIELDS[node_type] = fields
     return fields
 
@@ -147,6 +157,8 @@ class _Walker:
         self.ctx = ctx
         self.emit = emit
         self.node_rules: dict[type, list[Rule]] = {}
+        # Call rules that named the callees they care about, by callee's last name.
+        self.call_rules_by_name: dict[str, list[Rule]] = {}
         self.function_rules: list[Rule] = []
         self.module_rules: list[Rule] = []
         for rule in rules:
@@ -155,40 +167,61 @@ class _Walker:
                     self.function_rules.append(rule)
                 elif target == MODULE:
                     self.module_rules.append(rule)
+                elif target is ast.Call and rule.calls is not None:
+                    for callee in rule.calls:
+                        self.call_rules_by_name.setdefault(callee, []).append(rule)
                 else:
                     self.node_rules.setdefault(target, []).append(rule)
         self.scopes: list[_Scope] = [_Scope(None)]
         self.scope_kinds: list[str] = []  # "class" / "function", innermost last
         self.pending_store: list[tuple[StoreFact, set[str], FunctionFacts]] = []
         self.rule_errors: list[str] = []
+        self.handlers: dict[type, Callable[[ast.AST], None]] = {}
 
     # -- dispatch
 
     def visit(self, node: ast.AST) -> None:
-        node_type = type(node)
-        rules = self.node_rules.get(node_type)
-        if rules:
-            for rule in rules:
-                self.run(rule, node, self.ctx.function)
+        handler = self.handlers.get(node.__class__)
+        if handler is None:
+            handler = self._handler_for(node.__class__)
+        handler(node)
+
+    def _handler_for(self, node_type: type) -> Callable[[ast.AST], None]:
+        """One callable per node type: its node rules, then its fact handler or a plain descent."""
+        rules = self.node_rules.get(node_type, [])
         special = _SPECIAL.get(node_type)
         if special is not None:
-            special(self, node)
+            descend = special.__get__(self)  # a bound method: no extra Python frame per node
+        elif not _child_fields(node_type):
+            def descend(node):
+                pass
         else:
-            self.children(node)
+            descend = self.children
+        if rules:
+            def handler(node, rules=rules, descend=descend):
+                function = self.ctx.function
+                for rule in rules:
+                    self.run(rule, node, function)
+                descend(node)
+        else:
+            handler = descend
+        self.handlers[node_type] = handler
+        return handler
 
     def children(self, node: ast.AST) -> None:
         parents = self.ctx.parents
         parents.append(node)
-        for name in _child_fields(type(node)):
+        handlers = self.handlers
+        for name in _child_fields(node.__class__):
             value = getattr(node, name, None)
             if value is None:
                 continue
-            if type(value) is list:
+            if value.__class__ is list:
                 for item in value:
-                    if isinstance(item, ast.AST):
-                        self.visit(item)
-            elif isinstance(value, ast.AST):
-                self.visit(value)
+                    if item is not None:
+                        (handlers.get(item.__class__) or self._handler_for(item.__class__))(item)
+            else:
+                (handlers.get(value.__class__) or self._handler_for(value.__class__))(value)
         parents.pop()
 
     def visit_list(self, nodes: list, parent: ast.AST) -> None:
@@ -206,8 +239,10 @@ class _Walker:
 
     def run(self, rule: Rule, subject, function: FunctionFacts | None) -> None:
         try:
-            for report in iter_reports(rule.check(subject, self.ctx)):
-                self.emit(rule, report, function)
+            reports = rule.check(subject, self.ctx)
+            if reports is not None:
+                for report in reports:
+                    self.emit(rule, report, function)
         except RecursionError:
             raise
         except Exception as exc:  # a bug in one rule must not cost the other rules' findings
@@ -373,10 +408,15 @@ def _return(w: _Walker, node: ast.Return) -> None:
 def _call(w: _Walker, node: ast.Call) -> None:
     scope = w.scopes[-1]
     facts = scope.facts
-    name = dotted_name(node.func)
-    attr = name.rsplit(".", 1)[-1] if name else (node.func.attr if isinstance(node.func, ast.Attribute) else "")
+    func = node.func
+    func_type = func.__class__
+    attr = func.attr if func_type is ast.Attribute else func.id if func_type is ast.Name else ""
     module_calls = w.ctx.module.calls_by_name
     module_calls[attr] = module_calls.get(attr, 0) + 1
+    named_rules = w.call_rules_by_name.get(attr)
+    if named_rules:
+        for rule in named_rules:
+            w.run(rule, node, w.ctx.function)
     if facts is None:
         w.children(node)
         return
@@ -395,7 +435,7 @@ def _call(w: _Walker, node: ast.Call) -> None:
         isinstance(parent, ast.Await) and len(parents) > 1 and isinstance(parents[-2], ast.Expr)
     )
     handler = scope.handlers[-1] if scope.handlers else None
-    fact = CallFact(node, name, attr, node.lineno, discarded, log, handler)
+    fact = CallFact(node, attr, node.lineno, discarded, log, handler)
     facts.calls.append(fact)
     if handler is not None:
         handler.calls.append(fact)
@@ -650,7 +690,8 @@ def scan_source(source: str | bytes, path: str, options: ScanOptions | None = No
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as exc:
-        result.error = FileError(path, "syntax-error", f"{exc.msg} (line {exc.lineno})", exc.lineno)
+        kind = "too-deep" if exc.msg in _NESTING_LIMITS else "syntax-error"
+        result.error = FileError(path, kind, f"{exc.msg} (line {exc.lineno})", exc.lineno)
         return result
     except (RecursionError, MemoryError):
         result.error = FileError(path, "too-deep", "nesting too deep to parse")

@@ -72,15 +72,29 @@ class Param:
     annotation: ast.expr | None = None
 
 
-@dataclass(slots=True)
 class CallFact:
-    node: ast.Call
-    name: str  # dotted callee name, '' when the callee is not a name chain
-    attr: str  # last part of the callee name ("execute" for cur.execute)
-    line: int
-    discarded: bool  # the call is a statement of its own: its result is thrown away
-    is_log: bool
-    handler: "HandlerFact | None" = None
+    """One call in a function: its callee's names, its line, and whether its result is thrown away."""
+
+    __slots__ = ("node", "attr", "line", "discarded", "is_log", "handler", "_name")
+
+    def __init__(self, node: ast.Call, attr: str, line: int, discarded: bool, is_log: bool, handler: "HandlerFact | None" = None):
+        self.node = node
+        self.attr = attr  # last part of the callee name ("execute" for cur.execute), '' if none
+        self.line = line
+        self.discarded = discarded  # the call is a statement of its own
+        self.is_log = is_log
+        self.handler = handler
+        self._name: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The dotted callee name (`db.session.execute`), '' when the callee is not a name chain."""
+        if self._name is None:
+            self._name = dotted_name(self.node.func)
+        return self._name
+
+    def __repr__(self) -> str:
+        return f"CallFact({self.name or self.attr!r}, line={self.line})"
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ import pkgutil
 import sys
 import textwrap
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from analyzer.model import Fix, Severity
 
@@ -51,6 +51,9 @@ class Rule:
     targets: tuple  # AST classes, or (FUNCTION,), or (MODULE,)
     precision: float
     module: str
+    # For `on=ast.Call` rules: the callee last names (`execute` for `cur.execute(...)`) the rule
+    # wants; the engine then skips every other call. None means every call.
+    calls: frozenset[str] | None = None
 
     @property
     def doc(self) -> str:
@@ -84,19 +87,27 @@ _SECTION_TITLES = {"what it does", "why it matters", "example", "use instead", "
 _RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: Severity, *, on: Any, precision: float) -> Callable:
-    """Register the decorated function as the check of rule `rule_id`."""
+def rule(rule_id: str, severity: Severity, *, on: Any, precision: float, calls: Iterable[str] | None = None) -> Callable:
+    """Register the decorated function as the check of rule `rule_id`.
+
+    When `on` includes ast.Call, `calls` names the callees' last names the rule looks at
+    (`{"execute", "executemany"}`); the engine dispatches only those calls to it,
+    which keeps a large catalog cheap.
+    """
     targets = on if isinstance(on, tuple) else (on,)
     for target in targets:
         if target not in (FUNCTION, MODULE) and not (isinstance(target, type) and issubclass(target, ast.AST)):
             raise TypeError(f"{rule_id}: 'on' takes AST classes, FUNCTION or MODULE, not {target!r}")
     if not 0.0 < precision <= 1.0:
         raise ValueError(f"{rule_id}: precision must be in (0, 1]")
+    if calls is not None and ast.Call not in targets:
+        raise TypeError(f"{rule_id}: 'calls' filters ast.Call nodes; add ast.Call to 'on'")
+    callee_names = frozenset(calls) if calls is not None else None
 
     def register(check: Callable) -> Callable:
         if rule_id in _RULES and _RULES[rule_id].module != check.__module__:
             raise ValueError(f"rule {rule_id} is registered twice ({_RULES[rule_id].module}, {check.__module__})")
-        _RULES[rule_id] = Rule(rule_id, severity, check, targets, precision, check.__module__)
+        _RULES[rule_id] = Rule(rule_id, severity, check, targets, precision, check.__module__, callee_names)
         return check
 
     return register
@@ -126,9 +137,3 @@ def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list
         raise ValueError(f"unknown rule id(s): {', '.join(unknown)}")
     chosen = select or list(catalog)
     return [catalog[rule_id] for rule_id in chosen if rule_id not in set(ignore)]
-
-
-def iter_reports(reports: Iterable[Report] | None) -> Iterator[Report]:
-    """A check may return None (nothing found) or an iterable of reports."""
-    if reports is not None:
-        yield from reports
