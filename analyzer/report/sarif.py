@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from analyzer import __version__
 from analyzer.model import ScanResult, Severity
@@ -11,6 +12,11 @@ from analyzer.registry import all_rules
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 DOCS_BASE = "https://github.com/ainascan/ainascan/blob/main/docs/rules/"
 _LEVEL = {Severity.BLOCK: "error", Severity.WARN: "warning"}
+
+
+def artifact_uri(path: str) -> str:
+    """A path as the relative URI reference SARIF requires: `/` separators, spaces and the like percent-encoded."""
+    return quote(path.replace("\\", "/"), safe="/!$&'()*+,;=@")
 
 
 def sarif_dict(result: ScanResult) -> dict:
@@ -41,7 +47,7 @@ def sarif_dict(result: ScanResult) -> dict:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": finding.path},
+                        "artifactLocation": {"uri": artifact_uri(finding.path)},
                         "region": {"startLine": finding.line, "endLine": finding.end_line},
                     },
                     **({"logicalLocations": [{"fullyQualifiedName": finding.function, "kind": "function"}]} if finding.function else {}),
@@ -57,11 +63,12 @@ def sarif_dict(result: ScanResult) -> dict:
                     "description": {"text": finding.fix.description},
                     "artifactChanges": [
                         {
-                            "artifactLocation": {"uri": finding.path},
+                            "artifactLocation": {"uri": artifact_uri(finding.path)},
                             "replacements": [
                                 {
                                     "deletedRegion": {"startLine": finding.fix.start_line, "endLine": finding.fix.end_line},
-                                    "insertedContent": {"text": finding.fix.replacement + "\n"},
+                                    # A region of whole lines stops before the line break (the default of region.endColumn), so none is added.
+                                    "insertedContent": {"text": finding.fix.replacement},
                                 }
                             ],
                         }
@@ -73,7 +80,7 @@ def sarif_dict(result: ScanResult) -> dict:
         {
             "level": "error",
             "message": {"text": f"{error.kind}: {error.message}"},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": error.path}, **({"region": {"startLine": error.line}} if error.line else {})}}],
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(error.path)}, **({"region": {"startLine": error.line}} if error.line else {})}}],
         }
         for error in result.errors
     ]
