@@ -47,6 +47,13 @@ def add_analyzer_commands(subparsers: argparse._SubParsersAction) -> None:
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rules.set_defaults(handler=run_rules)
 
+    structure = subparsers.add_parser("structure", help="report functions, danger sinks and the call graph")
+    structure.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or .zip archives")
+    structure.add_argument("--format", choices=("text", "json"), default="text")
+    structure.add_argument("--exclude", action="append", default=[], metavar="PATTERN")
+    structure.add_argument("--jobs", type=int, default=0)
+    structure.set_defaults(handler=run_structure)
+
     explain = subparsers.add_parser("explain", help="print one rule's documentation")
     explain.add_argument("rule_id", metavar="RULE")
     explain.set_defaults(handler=run_explain)
@@ -175,6 +182,31 @@ class _progress:
     def __exit__(self, *exc):
         if self.bar is not None:
             self.bar.stop()
+
+
+def run_structure(args: argparse.Namespace) -> int:
+    from analyzer.structure import file_structure, render_structure_text, structure_dict
+
+    archives = [p for p in args.paths if p.endswith(".zip") and Path(p).is_file()]
+    excludes = ExcludeRules(DEFAULT_EXCLUDES + tuple(args.exclude))
+    try:
+        files = list(discover([p for p in args.paths if p not in archives], excludes))
+        sources = [(path[2:] if path.startswith("./") else path, Path(path).read_bytes()) for path in files]
+        for archive in archives:
+            contents = read_archive(Path(archive).read_bytes())
+            sources += [(f"{archive}!/{name}", data) for name, data in contents.python_files]
+    except (FileNotFoundError, ArchiveError, OSError) as exc:
+        raise UsageError(str(exc)) from exc
+    result = scan_blobs(sources, ScanOptions(), jobs=args.jobs or os.cpu_count() or 1)
+    findings_by_path: dict[str, list] = {}
+    for finding in result.findings:
+        findings_by_path.setdefault(finding.path, []).append(finding)
+    structures = [file_structure(data, name, findings_by_path.get(name, [])) for name, data in sources]
+    if args.format == "json":
+        sys.stdout.write(json.dumps(structure_dict(structures), indent=2) + "\n")
+    else:
+        sys.stdout.write(render_structure_text(structures))
+    return 0
 
 
 def run_rules(args: argparse.Namespace) -> int:
