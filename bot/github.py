@@ -23,6 +23,7 @@ from githubkit.cache import RedisCacheStrategy
 from githubkit.exception import (
     GitHubException,
     PrimaryRateLimitExceeded,
+    RequestError,
     RequestFailed,
     RequestTimeout,
     SecondaryRateLimitExceeded,
@@ -63,6 +64,7 @@ class RetryPolicy:
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
     def __call__(self, exc: GitHubException, retry_count: int) -> RetryOption:
+        exc = unwrap(exc)
         if isinstance(exc, PrimaryRateLimitExceeded):
             raise RateLimited(self.clock() + exc.retry_after, "primary") from None
         if isinstance(exc, SecondaryRateLimitExceeded):
@@ -83,8 +85,15 @@ class RetryPolicy:
         return RetryOption(True, wait)
 
 
+def unwrap(exc: BaseException) -> BaseException:
+    """The GitHub error inside a RequestError: a failure while minting a token comes wrapped that way."""
+    inner = getattr(exc, "exc", None)
+    return inner if type(exc) is RequestError and isinstance(inner, GitHubException) else exc
+
+
 def describe_error(exc: BaseException) -> str:
     """A one-line account of a failed request that names method, path and status, never headers or tokens."""
+    exc = unwrap(exc)
     if isinstance(exc, RequestFailed):
         return f"GitHub answered {exc.response.status_code} to {exc.request.method} {exc.request.url.path}"
     if isinstance(exc, RequestTimeout):
