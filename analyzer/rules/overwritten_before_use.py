@@ -1,0 +1,126 @@
+"""OVERWRITTEN_BEFORE_USE: a computed value is replaced before anything reads it.
+
+What it does:
+    Flags a local assigned the result of a call and then assigned again, later
+    in the same block, with no read of the first value in between.
+
+Why it matters:
+    The first computation is wasted, and usually it was the one that mattered:
+    the validated payload is replaced by the raw one, the converted amount by
+    a default, the query result by a fresh query. The code runs, the tests
+    pass, and the function quietly works on the wrong value.
+
+Example:
+    def update_profile(user, payload):
+        data = validate_profile(payload)
+        data = payload
+        user.update(**data)
+
+Use instead:
+    def update_profile(user, payload):
+        data = validate_profile(payload)
+        user.update(**data)
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from analyzer.facts import AssignFact, FunctionFacts
+from analyzer.model import Severity
+from analyzer.registry import FUNCTION, Report, rule
+from analyzer.rules._statements import SCOPE_NODES, child_blocks, one_line, reads_name
+from analyzer.vocabulary import callee_parts, is_pure_call
+
+_INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
+
+
+@rule("OVERWRITTEN_BEFORE_USE", Severity.BLOCK, on=FUNCTION, precision=0.85)
+def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+    if ctx.is_test_file:
+        return
+    pairs = list(_unread_pairs(fn))
+    if not pairs or any(call.attr in _INTROSPECTION for call in fn.calls):
+        return
+    blocks = _blocks_by_statement(fn.node)
+    for name, first, second in pairs:
+        placed, other = blocks.get(id(first.node)), blocks.get(id(second.node))
+        if placed is None or other is None or placed[1] is not other[1]:
+            continue  # not straight-line code of one block
+        owner, block = placed
+        if isinstance(owner, ast.Try) and block is owner.body and reads_name([*owner.handlers, *owner.finalbody], name):
+            continue  # the handler may see the first value when the second computation raises
+        call = _call_of(first.value)
+        repeated = ast.dump(first.value) == ast.dump(second.value)
+        pure = call is not None and _looks_pure(call, fn) and not repeated
+        how = "computed again" if repeated else "overwritten"
+        yield Report(
+            line=second.line,
+            end_line=second.node.end_lineno,
+            message=f"`{name}` is assigned `{one_line(first.value)}` on line {first.line} and {how} on line {second.line} before it is read",
+            evidence=(first.line, second.line),
+            severity=None if pure else Severity.WARN,
+            strength=1.0 if pure else 0.75,
+        )
+
+
+def _unread_pairs(fn: FunctionFacts) -> Iterator[tuple[str, AssignFact, AssignFact]]:
+    """(name, first, second): consecutive plain assignments to `name` with no read of it in between."""
+    by_name: dict[str, list[AssignFact]] = {}
+    for assign in fn.assigns:
+        node = assign.node
+        if isinstance(node, ast.Assign):
+            if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+                continue
+        elif not (isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name)):
+            continue
+        name = assign.targets[0]
+        if name.startswith("_") or name in fn.globals_declared:
+            continue
+        if len(fn.assigned.get(name, ())) < 2:
+            continue
+        by_name.setdefault(name, []).append(assign)
+    for name, assigns in by_name.items():
+        reads = fn.reads.get(name, ())
+        for first, second in zip(assigns, assigns[1:]):
+            if _call_of(first.value) is None:
+                continue
+            first_end = first.node.end_lineno or first.line
+            second_end = second.node.end_lineno or second.line
+            if first_end >= second.line:
+                continue  # same line: `a = f(); a = g(a)` reads we cannot tell apart
+            if any(first_end < line <= second_end for line in reads):
+                continue
+            if any(first_end < line < second.line for line in fn.assigned.get(name, ())):
+                continue  # rebound in between (a loop target, a with-item): another pair
+            yield name, first, second
+
+
+def _call_of(value: ast.AST | None) -> ast.Call | None:
+    if isinstance(value, ast.Await):
+        value = value.value
+    return value if isinstance(value, ast.Call) else None
+
+
+def _looks_pure(call: ast.Call, fn: FunctionFacts) -> bool:
+    """A call made for its value (parse, validate, compute), so losing the value loses the point of the call."""
+    for fact in fn.calls:
+        if fact.node is call:
+            return is_pure_call(fact)
+    name, last = callee_parts(call)
+    return bool(last) and last.lstrip("_").lower().startswith(("validate", "parse", "compute", "calculate", "normalize", "clean"))
+
+
+def _blocks_by_statement(function: ast.AST) -> dict[int, tuple[ast.AST, list[ast.stmt]]]:
+    """id(statement) -> (the statement or function holding its block, the block), for the function's own statements."""
+    placed: dict[int, tuple[ast.AST, list[ast.stmt]]] = {}
+    stack: list[tuple[ast.AST, list[ast.stmt]]] = [(function, function.body)]
+    while stack:
+        owner, block = stack.pop()
+        for stmt in block:
+            placed[id(stmt)] = (owner, block)
+            if not isinstance(stmt, SCOPE_NODES):
+                for inner in child_blocks(stmt):
+                    stack.append((stmt, inner))
+    return placed
