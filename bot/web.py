@@ -4,6 +4,11 @@ It never calls GitHub and never imports the worker's code: all it does is
 check the size and the signature of the raw body, parse the JSON, route it
 (bot.events) and enqueue (bot.queue). /healthz says the process is alive,
 /readyz that Redis answers.
+
+/metrics comes with a later issue: every webhook ends in one log line whose
+`outcome` field (queued, collapsed, duplicate, ignored, unavailable,
+refused:<status>) is the label its counter will use, and the queue is on
+`app.state.job_queue` for queue-depth gauges.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ def create_app(settings: Settings | None = None, job_queue: JobQueue | None = No
     job_queue = job_queue or JobQueue(settings)
     secret = settings.webhook_secret.get_secret_value().encode("utf-8")
     app = FastAPI(title="AINAScan", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.job_queue = job_queue
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
