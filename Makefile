@@ -35,6 +35,7 @@ docs-check: $(STAMP)
 ## Benchmarks (not tests); tables land in bench/results/.
 bench: $(STAMP)
 	$(BIN)/python bench/analyzer_speed.py
+	$(BIN)/python bench/noise.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
