@@ -123,11 +123,25 @@ class StandinGitHub:
         repo.branches[default_branch] = sha
         return sha
 
-    def add_pull(self, full_name: str, number: int, head_files: dict[str, str | bytes | None], *, draft: bool = False, seed: str = "") -> str:
-        """Pull request `number` changing the default branch's files to `head_files` (None deletes); returns the head SHA."""
+    def add_pull(
+        self,
+        full_name: str,
+        number: int,
+        head_files: dict[str, str | bytes | None],
+        *,
+        draft: bool = False,
+        seed: str = "",
+        head_sha: str | None = None,
+        pull_json: dict[str, Any] | None = None,
+    ) -> str:
+        """Pull request `number` changing the default branch's files to `head_files` (None deletes); returns the head SHA.
+
+        `pull_json` (say, the `pull_request` of a real webhook payload) gives the
+        pull request's shape; its head and base SHAs are replaced by this state's.
+        """
         repo = self.repos[full_name]
         base_sha = repo.branches[repo.default_branch]
-        return self._set_head(repo, number, base_sha, head_files, draft=draft, seed=seed)
+        return self._set_head(repo, number, base_sha, head_files, draft=draft, seed=seed, head_sha=head_sha, pull_json=pull_json)
 
     def push(self, full_name: str, number: int, head_files: dict[str, str | bytes | None], seed: str = "push") -> str:
         """A new head for the pull request: the base's files changed to `head_files`; returns the new head SHA."""
@@ -135,7 +149,10 @@ class StandinGitHub:
         pull = repo.pulls[number]
         return self._set_head(repo, number, pull["base"]["sha"], head_files, draft=pull["draft"], seed=seed)
 
-    def _set_head(self, repo: Repo, number: int, base_sha: str, head_files, *, draft: bool, seed: str) -> str:
+    def set_draft(self, full_name: str, number: int, draft: bool) -> None:
+        self.repos[full_name].pulls[number]["draft"] = draft
+
+    def _set_head(self, repo: Repo, number: int, base_sha: str, head_files, *, draft: bool, seed: str, head_sha: str | None = None, pull_json=None) -> str:
         base = repo.commits[base_sha]
         tree = dict(base)
         for path, text in head_files.items():
@@ -143,18 +160,17 @@ class StandinGitHub:
                 tree.pop(path, None)
             else:
                 tree[path] = text
-        head_sha = commit_sha(f"{repo.full_name}#{number}:{seed}:{sorted((k, str(v)) for k, v in tree.items())!r}")
+        head_sha = head_sha or commit_sha(f"{repo.full_name}#{number}:{seed}:{sorted((k, str(v)) for k, v in tree.items())!r}")
         repo.commits[head_sha] = tree
         repo.pull_files[number] = [self._file_entry(path, base.get(path), tree.get(path)) for path in sorted(head_files)]
         owner = repo.full_name.split("/")[0]
         repo_json = {"full_name": repo.full_name, "name": repo.full_name.split("/")[1], "owner": {"login": owner}, "default_branch": repo.default_branch}
-        repo.pulls[number] = {
-            "number": number,
-            "state": "open",
-            "draft": draft,
-            "head": {"sha": head_sha, "ref": f"feature-{number}", "repo": repo_json},
-            "base": {"sha": base_sha, "ref": repo.default_branch, "repo": repo_json},
-        }
+        pull = json.loads(json.dumps(pull_json or repo.pulls.get(number) or {}))
+        pull.update(number=number, state=pull.get("state", "open"), draft=draft)
+        pull["head"] = {**pull.get("head", {"ref": f"feature-{number}", "repo": repo_json}), "sha": head_sha}
+        pull["base"] = {**pull.get("base", {"ref": repo.default_branch}), "sha": base_sha}
+        pull["base"]["repo"] = {**pull["base"].get("repo", {}), **repo_json}
+        repo.pulls[number] = pull
         return head_sha
 
     @staticmethod

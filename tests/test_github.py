@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import logging
 import traceback
 from datetime import datetime, timedelta, timezone
@@ -27,13 +28,19 @@ def app_key() -> tuple[str, str]:
 
 
 @pytest.fixture
-def settings(app_key, redis_conn, redis_url):
-    return load_settings(app_id=42, private_key=app_key[0], webhook_secret="hook-secret", github_api_url=BASE, redis_url=redis_url)
+def app_id() -> int:
+    """An App id of this test alone: cached tokens are keyed by it, and other test runs may share the Redis database."""
+    return random.randint(10**6, 10**9)
 
 
 @pytest.fixture
-def standin(app_key):
-    state = StandinGitHub(42, app_key[1], BASE)
+def settings(app_key, app_id, redis_conn, redis_url):
+    return load_settings(app_id=app_id, private_key=app_key[0], webhook_secret="hook-secret", github_api_url=BASE, redis_url=redis_url)
+
+
+@pytest.fixture
+def standin(app_key, app_id):
+    state = StandinGitHub(app_id, app_key[1], BASE)
     state.add_repo("octo/shop", {"a.py": "x = 1\n"})
     with respx.mock(base_url=BASE) as mock:
         mock.route().mock(side_effect=state.respx_handler)
