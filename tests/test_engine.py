@@ -116,6 +116,11 @@ def test_latin1_with_coding_cookie_decodes_and_is_scanned():
     assert [f.line for f in result.findings] == [5]
 
 
+def test_decode_refuses_null_bytes_before_guessing_an_encoding():
+    text, error = decode_source(b"x = 1\x00\n", "nul.py")
+    assert text is None and error.kind == "null-bytes"
+
+
 def test_utf8_bom_is_dropped():
     text, error = decode_source(b"\xef\xbb\xbfx = 1\n", "bom.py")
     assert error is None and text == "x = 1\n"
