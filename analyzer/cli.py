@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from analyzer.archive import ArchiveError, ArchiveLimits, read_archive
-from analyzer.diff import DiffError, DiffScope, parse_diff
+from analyzer.diff import DiffError, DiffScope, FileChange, parse_diff
 from analyzer.engine import DEFAULT_MAX_BYTES, ScanOptions
 from analyzer.model import ScanResult, Severity
 from analyzer.project import ProjectContext, dependencies_from_files, project_context_for
@@ -87,7 +87,8 @@ def run_scan(args: argparse.Namespace) -> int:
     for archive in archives:
         _merge(result, _scan_archive(archive, rules, args.max_bytes, jobs))
     if diff_scope is not None:
-        result.findings = diff_scope.keep_introduced(_repo_relative(result.findings, args)) if args.base else diff_scope.keep_introduced(result.findings)
+        root = _git_root() or os.getcwd()
+        result.findings = [f for f in result.findings if diff_scope.introduced_at(_relative_to(f.path, root), f)]
     result.sort()
     color = args.format == "text" and args.output is None and sys.stdout.isatty()
     report = render(result, args.format, color=color)
@@ -146,20 +147,41 @@ def _diff_scope(args: argparse.Namespace) -> DiffScope | None:
     else:
         return None
     try:
-        return parse_diff(text)
+        scope = parse_diff(text)
     except DiffError as exc:
         raise UsageError(str(exc)) from exc
+    if args.base:
+        _add_untracked(scope)
+    return scope
 
 
-def _repo_relative(findings, args):
-    """With --base, diff paths are relative to the repository root; make finding paths so too."""
+def _git_root() -> str | None:
     try:
-        root = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
     except (FileNotFoundError, subprocess.CalledProcessError):
-        return findings
-    from dataclasses import replace
+        return None
 
-    return [replace(f, path=os.path.relpath(os.path.abspath(f.path), root)) for f in findings]
+
+def _relative_to(path: str, root: str) -> str:
+    """Diff paths are relative to the repository root (or the current folder outside git)."""
+    if "!/" in path:  # a member of a scanned archive is never in a work-tree diff
+        return path
+    return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+
+
+def _add_untracked(scope: DiffScope) -> None:
+    """`git diff REV` leaves out files git does not track yet: every line of a new .py file is added."""
+    root = _git_root()
+    if root is None:
+        return
+    listed = subprocess.run(["git", "-C", root, "ls-files", "--others", "--exclude-standard", "-z", "--", "*.py"], capture_output=True, text=True)
+    for relative in filter(None, listed.stdout.split("\0")):
+        try:
+            data = Path(root, relative).read_bytes()
+        except OSError:
+            continue
+        lines = frozenset(range(1, data.count(b"\n") + 2))
+        scope.files[relative] = FileChange(relative, lines, lines, status="added")
 
 
 class _progress:

@@ -43,7 +43,11 @@ class DiffScope:
         return change.added if change else frozenset()
 
     def introduced(self, finding: Finding) -> bool:
-        added = self.added_lines(finding.path)
+        return self.introduced_at(finding.path, finding)
+
+    def introduced_at(self, path: str, finding: Finding) -> bool:
+        """Whether the change added one of the finding's evidence lines, the file being `path` in the diff."""
+        added = self.added_lines(path)
         return any(line in added for line in finding.evidence_lines)
 
     def keep_introduced(self, findings: Iterable[Finding]) -> list[Finding]:

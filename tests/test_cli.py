@@ -385,10 +385,23 @@ def test_base_keeps_only_what_changed_since_the_revision(capsys, repo):
     assert located(data) == [("MISSING_WRITE", "app/store.py", 5)]
 
 
-def test_base_from_a_subfolder_uses_repository_paths(capsys, repo, monkeypatch):
+def test_base_from_a_subfolder_matches_repository_paths(capsys, repo, monkeypatch):
     monkeypatch.chdir(repo / "app")
     _, data = scan_json(capsys, ".", "--select", "MISSING_WRITE", "--base", "HEAD")
-    assert located(data) == [("MISSING_WRITE", "app/store.py", 5)]
+    assert located(data) == [("MISSING_WRITE", "store.py", 5)]  # shown as given, matched as app/store.py
+
+
+def test_base_counts_a_new_untracked_file_as_added(capsys, repo):
+    write(repo, "app/fresh.py", HOLLOW)
+    _, data = scan_json(capsys, "app", "--select", "MISSING_WRITE", "--base", "HEAD")
+    assert sorted(located(data)) == [("MISSING_WRITE", "app/fresh.py", 1), ("MISSING_WRITE", "app/store.py", 5)]
+
+
+def test_diff_matches_findings_scanned_by_absolute_path(capsys, repo, tmp_path):
+    diff = tmp_path / "change.diff"
+    diff.write_text(git(repo, "diff"))
+    _, data = scan_json(capsys, str(repo / "app"), "--select", "MISSING_WRITE", "--diff", str(diff))
+    assert [(rule, Path(path).relative_to(repo).as_posix(), line) for rule, path, line in located(data)] == [("MISSING_WRITE", "app/store.py", 5)]
 
 
 def test_base_with_an_unknown_revision_is_a_usage_error(capsys, repo):
