@@ -15,8 +15,9 @@ from datetime import timedelta
 from typing import Any
 
 from githubkit import GitHub
+from githubkit.exception import RequestFailed
 
-from bot.analysis import analyze
+from bot.analysis import Analysis, analyze
 from bot.check_run import complete_check_run, conclude, find_check_run, start_check_run
 from bot.github import RateLimited, describe_error, installation_client, paginate
 from bot.logs import fields
@@ -33,7 +34,7 @@ from bot.publish import (
     review_payload,
 )
 from bot.pull_request import get_pull_request, list_files, open_pull_requests_for, plan_review, read_blobs
-from bot.repo_config import ConfigError, load_repo_config
+from bot.repo_config import ConfigError, RepoConfig, load_repo_config
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger("ainascan.jobs")
@@ -138,7 +139,7 @@ def review(
 
     run = start_check_run(gh, repo, head_sha, app_id)
     try:
-        return _review_started(gh, settings, repo, number, head_sha, pull, run, context)
+        judged = _judge(gh, settings, repo, number, head_sha, pull, run, context)
     except RateLimited:
         raise  # the run stays in progress; the rescheduled job completes it
     except Exception as exc:
@@ -149,9 +150,25 @@ def review(
         except Exception as second:  # the original error matters more
             log.warning("could not conclude the check run: %s", describe_error(second), extra=context)
         raise
+    if isinstance(judged, dict):
+        return judged
+    # The check run is complete: from here on a failure is the review's alone and leaves the verdict standing.
+    analysis, config, result = judged
+    posted, resolved = _comment(gh, settings, repo, number, head_sha, analysis, config, context)
+    log.info("reviewed: %s, %d inline comment(s) posted, %d resolved", result.title, posted, resolved, extra=context)
+    return {
+        "status": "reviewed",
+        "conclusion": result.conclusion,
+        "title": result.title,
+        "findings": len(analysis.findings),
+        "comments_posted": posted,
+        "comments_resolved": resolved,
+        "skipped": [s.path for s in analysis.skipped],
+    }
 
 
-def _review_started(gh: GitHub, settings: Settings, repo: str, number: int, head_sha: str, pull: dict[str, Any], run: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+def _judge(gh: GitHub, settings: Settings, repo: str, number: int, head_sha: str, pull: dict[str, Any], run: dict[str, Any], context: dict[str, Any]):
+    """Read, analyze and complete the check run: (analysis, config, result), or the job's outcome when it ends here."""
     default_branch = ((pull.get("base") or {}).get("repo") or {}).get("default_branch") or "main"
     try:
         config = load_repo_config(gh, repo, default_branch)
@@ -178,33 +195,29 @@ def _review_started(gh: GitHub, settings: Settings, repo: str, number: int, head
         config_source=config.source,
     )
     complete_check_run(gh, repo, run, result)
+    return analysis, config, result
 
+
+def _comment(gh: GitHub, settings: Settings, repo: str, number: int, head_sha: str, analysis: Analysis, config: RepoConfig, context: dict[str, Any]) -> tuple[int, int]:
+    """Post one review of the new inline comments and mark the gone ones resolved: (posted, resolved)."""
     posted = _posted_comments(gh, repo, number)
     comments = inline_comments(analysis.findings, analysis.changes, analysis.sources)
     new = comments_to_post(comments, posted, config.inline_limit(settings.max_inline_comments))
     payload = review_payload(new, head_sha, len(analysis.findings))
     if payload is not None:
-        gh.request("POST", f"/repos/{repo}/pulls/{number}/reviews", json=payload)
+        try:
+            gh.request("POST", f"/repos/{repo}/pulls/{number}/reviews", json=payload)
+        except RequestFailed as exc:
+            if exc.response.status_code != 422:
+                raise
+            # The diff moved under us (a push between reading and posting); the next head's job comments again.
+            log.error("review refused: %s: %s", describe_error(exc), exc.response.text[:500], extra=context)
+            new = []
     current = fingerprints(analysis.findings, analysis.sources).values()
     edits = resolved_edits(posted, current, {s.path for s in analysis.skipped}, head_sha)
     for comment_id, body in edits:
         gh.request("PATCH", f"/repos/{repo}/pulls/comments/{comment_id}", json={"body": body})
-    log.info(
-        "reviewed: %s, %d inline comment(s) posted, %d resolved",
-        result.title,
-        len(new),
-        len(edits),
-        extra=context,
-    )
-    return {
-        "status": "reviewed",
-        "conclusion": result.conclusion,
-        "title": result.title,
-        "findings": len(analysis.findings),
-        "comments_posted": len(new),
-        "comments_resolved": len(edits),
-        "skipped": [s.path for s in analysis.skipped],
-    }
+    return len(new), len(edits)
 
 
 def _posted_comments(gh: GitHub, repo: str, number: int) -> list[PostedComment]:

@@ -283,6 +283,29 @@ def test_an_unexpected_failure_concludes_the_check_and_is_raised(gh, settings, s
         assert token not in run["output"]["summary"] and token not in repr(raised.value)
 
 
+def test_a_failure_while_commenting_leaves_the_verdict_standing(gh, settings, standin, monkeypatch):
+    monkeypatch.setattr("githubkit.core.time.sleep", lambda seconds: None)
+    head = standin.add_pull(REPO, 7, {"app/profiles.py": HOLLOW})
+    for _ in range(4):
+        standin.fail_next("POST", r"/pulls/7/reviews$", 502)
+    with pytest.raises(GitHubException):
+        review(gh, settings, REPO, 7, head)
+    assert _only_run(standin, head)["conclusion"] == "failure"
+    # The retry finds the check already showing this result and posts only the review.
+    writes = len(standin.writes())
+    assert review(gh, settings, REPO, 7, head)["comments_posted"] == 1
+    assert [(w.method, w.path) for w in standin.writes()[writes:]] == [("POST", f"/repos/{REPO}/pulls/7/reviews")]
+
+
+def test_a_refused_review_is_logged_not_retried_forever(gh, settings, standin, caplog):
+    head = standin.add_pull(REPO, 7, {"app/profiles.py": HOLLOW})
+    standin.fail_next("POST", r"/pulls/7/reviews$", 422, message="Line could not be resolved")
+    outcome = review(gh, settings, REPO, 7, head)
+    assert outcome["comments_posted"] == 0 and outcome["conclusion"] == "failure"
+    assert _only_run(standin, head)["conclusion"] == "failure"
+    assert "Line could not be resolved" in caplog.text
+
+
 # ---------------------------------------------------------------- real webhook payloads
 
 
