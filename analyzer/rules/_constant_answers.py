@@ -19,7 +19,8 @@ _DEFAULT_CLASS = re.compile(
     r"|(Mixin|Protocol|Interface|Base|ABC|Stub|Fake|Dummy|Null)$"
 )
 _DEFAULT_DOC = re.compile(r"\b(default|override|overridden|subclass|subclasses|always|by design|intentional|hook|no-?op)\b", re.IGNORECASE)
-_DEFAULT_MODULE = re.compile(r"(^|[_/])(null|dummy|noop|fake|stub|mock|dummies|fakes|stubs|mocks)[_./]", re.IGNORECASE)
+# trans_null.py, backends/dummy.py, fakes/mailer.py: modules that are null implementations on purpose.
+_DEFAULT_MODULE = re.compile(r"(^|[_/])(null|dummy|noop|fake|stub|mock|dummies|fakes|stubs|mocks)(\.py$|/)", re.IGNORECASE)
 _PROTOCOL_BASES = frozenset({"ABC", "abc.ABC", "Protocol", "typing.Protocol", "typing_extensions.Protocol", "Generic"})
 
 
@@ -98,7 +99,7 @@ def is_deliberate_default(fn: FunctionFacts, ctx) -> bool:
 
 
 def overrides_foreign_method(fn: FunctionFacts, ctx) -> bool:
-    """A method of a class with a base defined elsewhere: it may be an override whose signature is imposed."""
+    """A method of a class with a base that defines it or may: a base from elsewhere, or a local base that has bases of its own."""
     if fn.class_name is None:
         return False
     local = {c.name: c for c in ctx.module.classes}
@@ -106,7 +107,7 @@ def overrides_foreign_method(fn: FunctionFacts, ctx) -> bool:
         if base in ("object", ""):
             continue
         node = local.get(base)
-        if node is None:
+        if node is None or any(ast.unparse(b) != "object" for b in node.bases):
             return True
         if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == fn.name for s in node.body):
             return True
