@@ -1,0 +1,68 @@
+"""IDENTICAL_BRANCHES: an `if`/`else` or a ternary whose two branches are the same code.
+
+What it does:
+    Flags an `if` statement whose `else` block is identical to its body, and a
+    conditional expression `a if cond else a`, comparing the code itself
+    (comments, spacing and positions do not count).
+
+Why it matters:
+    The condition decides nothing. Usually one branch was copied from the
+    other and never edited: premium users get the standard price, the error
+    path sends the success email. The code looks like it handles both cases,
+    and tests that cover only one of them pass. Identical `if`/`else` blocks
+    are warnings (mature code keeps some after refactors); an identical
+    ternary blocks.
+
+Example:
+    def shipping_cost(order):
+        if order.customer.is_premium:
+            cost = order.weight * STANDARD_RATE
+        else:
+            cost = order.weight * STANDARD_RATE
+        return cost
+
+Use instead:
+    def shipping_cost(order):
+        if order.customer.is_premium:
+            cost = order.weight * PREMIUM_RATE
+        else:
+            cost = order.weight * STANDARD_RATE
+        return cost
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from analyzer.model import Severity
+from analyzer.registry import Report, rule
+from analyzer.rules._statements import one_line
+
+
+@rule("IDENTICAL_BRANCHES", Severity.BLOCK, on=(ast.If, ast.IfExp), precision=0.9)
+def check(node: ast.If | ast.IfExp, ctx) -> Iterator[Report]:
+    if isinstance(node, ast.IfExp):
+        if node.body.__class__ is node.orelse.__class__ and ast.dump(node.body) == ast.dump(node.orelse):
+            yield Report(
+                line=node.lineno,
+                end_line=node.end_lineno,
+                message=f"both branches of the conditional expression are `{one_line(node.body, 40)}`: `{one_line(node.test, 40)}` decides nothing",
+                evidence=(node.lineno,),
+            )
+        return
+    body, orelse = node.body, node.orelse
+    if not orelse or len(body) != len(orelse):
+        return
+    if any(a.__class__ is not b.__class__ for a, b in zip(body, orelse)):
+        return
+    if all(ast.dump(a) == ast.dump(b) for a, b in zip(body, orelse)):
+        yield Report(
+            line=node.lineno,
+            end_line=node.end_lineno,
+            message=f"the `if {one_line(node.test, 40)}` branch and its `else` branch (line {orelse[0].lineno}) run the same code: the condition decides nothing",
+            evidence=(node.lineno, orelse[0].lineno),
+            # Mature code keeps identical blocks left over from refactors; a ternary has no such excuse.
+            severity=Severity.WARN,
+            strength=0.85,
+        )
