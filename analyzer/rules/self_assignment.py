@@ -1,0 +1,104 @@
+"""SELF_ASSIGNMENT: a name, attribute or item is assigned to itself.
+
+What it does:
+    Flags `x = x`, `a, b = a, b`, `self.total = self.total` and `d[k] = d[k]`.
+    In a class body `x = x` is not a finding: it deliberately copies a name
+    from the enclosing scope into the class namespace.
+
+Why it matters:
+    The assignment changes nothing, and it almost always stands where a
+    different value was meant: `self.total = self.total` instead of
+    `self.total = total`, so the constructor ignores its argument. Inside a
+    function, `x = x` on a name bound nowhere else makes `x` local and raises
+    UnboundLocalError; that case blocks. The others are warnings: a no-op on
+    a parameter is harmless, a property setter or a "mark as modified"
+    `__setitem__` can make `self.a = self.a` deliberate, and a module-level
+    `x = x` is a re-export idiom.
+
+Example:
+    class Invoice:
+        def __init__(self, total, currency):
+            self.total = self.total
+            self.currency = currency
+
+Use instead:
+    class Invoice:
+        def __init__(self, total, currency):
+            self.total = total
+            self.currency = currency
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from analyzer.model import Severity
+from analyzer.registry import Report, rule
+from analyzer.rules._statements import one_line
+
+_CANDIDATES = (ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List)
+
+
+@rule("SELF_ASSIGNMENT", Severity.BLOCK, on=ast.Assign, precision=0.9)
+def check(node: ast.Assign, ctx) -> Iterator[Report]:
+    value = node.value
+    if not isinstance(value, _CANDIDATES):
+        return
+    for target in node.targets:
+        if not _same(target, value):
+            continue
+        names = [n.id for n in _elements(target) if isinstance(n, ast.Name)]
+        names_only = len(names) == len(_elements(target))
+        if names_only and isinstance(ctx.parent, ast.ClassDef):
+            return  # `x = x` in a class body copies an outer name into the class
+        unbound = names_only and ctx.function is not None and any(_unbound_here(ctx, node, name) for name in names)
+        detail = ": the name is bound nowhere else in the function, so this raises UnboundLocalError" if unbound else ": the statement changes nothing"
+        yield Report(
+            line=node.lineno,
+            end_line=node.end_lineno,
+            message=f"`{one_line(target, 40)}` is assigned to itself{detail}",
+            evidence=(node.lineno,),
+            severity=None if unbound else Severity.WARN,
+            strength=1.0 if unbound else 0.7,
+        )
+        return
+
+
+def _elements(node: ast.expr) -> list[ast.expr]:
+    return list(node.elts) if isinstance(node, (ast.Tuple, ast.List)) else [node]
+
+
+def _same(target: ast.expr, value: ast.expr) -> bool:
+    """Whether the target is written exactly as the value (cheap tests first); `a, b = a, b` element-wise."""
+    if target.__class__ is ast.Name:
+        return value.__class__ is ast.Name and target.id == value.id
+    if target.__class__ is ast.Attribute:
+        return value.__class__ is ast.Attribute and target.attr == value.attr and ast.unparse(target) == ast.unparse(value)
+    if target.__class__ is ast.Subscript:
+        return value.__class__ is ast.Subscript and ast.unparse(target) == ast.unparse(value)
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)):
+        return len(target.elts) == len(value.elts) and all(
+            not isinstance(t, (ast.Tuple, ast.List, ast.Starred)) and _same(t, v) for t, v in zip(target.elts, value.elts)
+        )
+    return False
+
+
+def _unbound_here(ctx, node: ast.Assign, name: str) -> bool:
+    """True when `name` has no other binding in the function: `x = x` then reads a local that was never set."""
+    function = ctx.function
+    if function.param(name) is not None or name in function.globals_declared or name in function.assigned:
+        return False
+    for other in ast.walk(function.node):
+        if other is node:
+            continue
+        if isinstance(other, ast.Name) and other.id == name and not isinstance(other.ctx, ast.Load):
+            if other not in node.targets and not any(other is element for element in _elements(node.targets[0])):
+                return False
+        elif isinstance(other, (ast.Global, ast.Nonlocal)) and name in other.names:
+            return False
+        elif isinstance(other, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and other.name == name and other is not function.node:
+            return False
+        elif isinstance(other, ast.alias) and (other.asname or other.name.split(".")[0]) == name:
+            return False
+    return True
