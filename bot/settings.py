@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     job_timeout_seconds: int = 600
     max_inline_comments: int = 25
     review_drafts: bool = False
+    # Where the check run's rule links point: the docs/rules/ folder of this project's repository.
+    rules_doc_url: str = "https://github.com/ainascan/ainascan/blob/main/docs/rules"
 
     @model_validator(mode="after")
     def _needs_a_private_key(self) -> "Settings":
