@@ -50,7 +50,14 @@ DJANGO_QUERY_METHODS = frozenset(
      "annotate", "order_by", "select_related", "prefetch_related", "only", "defer", "distinct", "in_bulk", "earliest", "latest"}
 )
 _SELECT_SQL = re.compile(r"^\s*(\(\s*)?(select|with)\b.*\bfrom\b", re.IGNORECASE | re.DOTALL)
-_NOT_A_READ_SQL = re.compile(r"\bfor\s+(update|share)\b|\binto\b", re.IGNORECASE)
+# SELECTs run for what they do, not for rows: locks, sequences, advisory locks, notifications.
+_NOT_A_READ_SQL = re.compile(
+    r"\bfor\s+(no\s+key\s+)?(update|share)\b|\binto\b|\b(setval|nextval|pg_advisory\w*|set_config|pg_sleep|pg_notify"
+    r"|pg_terminate_backend|pg_cancel_backend|lo_unlink|get_lock|release_lock|sleep)\s*\(",
+    re.IGNORECASE,
+)
+ASYNC_FETCH_METHODS = frozenset({"fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetch_val"})
+LOCKING_CALLS = frozenset({"select_for_update", "with_for_update", "with_lockmode"})
 
 
 def callee_parts(call: ast.Call) -> tuple[str, str]:
@@ -94,8 +101,8 @@ def describe_db_read(node: ast.AST) -> str | None:
     """If `node` reads rows from a database, a short description of how ("fetchall()"), else None."""
     if isinstance(node, ast.Await):
         node = node.value
-        if isinstance(node, ast.Call) and callee_parts(node)[1] in ("fetch", "fetchrow", "fetchval"):
-            return f"{callee_parts(node)[1]}()"
+        if isinstance(node, ast.Call) and callee_parts(node)[1] in ASYNC_FETCH_METHODS:
+            return f"await {callee_parts(node)[1]}()"
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
         return None
     method = node.func.attr
@@ -112,7 +119,52 @@ def describe_db_read(node: ast.AST) -> str | None:
                 return f"{inner}(...).{method}()"
     if method in ("execute", "scalars", "scalar") and _execute_reads(node):
         return f"{method}(SELECT ...)"
+    if method == "get" and len(node.args) == 2 and dotted_name(receiver).rsplit(".", 1)[-1].lower().endswith("session"):
+        return "session.get(Model, key)"
     return None
+
+
+def reads_for_a_lock(node: ast.AST | None) -> bool:
+    """A read kept for the row lock it takes: `select_for_update()`, `with_for_update()`, `... FOR UPDATE`."""
+    while node is not None:
+        if isinstance(node, ast.Await):
+            node = node.value
+            continue
+        if not isinstance(node, ast.Call):
+            return False
+        if callee_parts(node)[1] in LOCKING_CALLS:
+            return True
+        query = node.args[0] if node.args else None
+        text = sql_text(query)
+        if text is not None and _NOT_A_READ_SQL.search(text):
+            return True
+        if isinstance(query, ast.Call) and text is None and reads_for_a_lock(query):
+            return True  # execute(select(User).with_for_update())
+        node = node.func.value if isinstance(node.func, ast.Attribute) else None
+    return False
+
+
+def call_chain_text(node: ast.AST, limit: int = 60) -> str:
+    """A call chain as a reviewer would name it, arguments elided: `db.execute(...).fetchall()`."""
+    prefix = ""
+    if isinstance(node, ast.Await):
+        prefix, node = "await ", node.value
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Call):
+            parts.append("(...)" if node.args or node.keywords else "()")
+            node = node.func
+        elif isinstance(node, ast.Attribute):
+            parts.append("." + node.attr)
+            node = node.value
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            break
+        else:
+            parts.append("(...)")
+            break
+    text = prefix + "".join(reversed(parts))
+    return text if len(text) <= limit else "..." + text[-(limit - 3):]
 
 
 def _execute_reads(call: ast.Call) -> bool:
@@ -122,6 +174,8 @@ def _execute_reads(call: ast.Call) -> bool:
 
 def is_write_call(call: CallFact) -> bool:
     """A call that may change state: a write verb, a write-like name, or super()."""
+    if call.name in PURE_CALLS or call.attr in ("dumps", "loads"):
+        return False  # json.dumps serializes; it writes nothing
     if call.attr in WRITE_VERBS or starts_with_any(call.attr, WRITE_PREFIXES):
         return True
     func = call.node.func
@@ -205,3 +259,143 @@ ABSTRACT_DECORATORS = ("abstractmethod", "abstractproperty", "overload", "abc.ab
 
 def is_abstract_or_overload(facts: FunctionFacts) -> bool:
     return facts.has_decorator("abstractmethod", "abstractproperty", "overload", "abstractclassmethod", "abstractstaticmethod")
+
+
+# ---------------------------------------------------------------- signatures imposed by someone else
+#
+# A function may ignore a parameter, or a `save()` may do nothing, because its
+# signature and its existence are fixed elsewhere: a base class, a framework
+# that calls it, a family of sibling implementations. These predicates look at
+# the function, its class, and the file's text; none of them walks a tree.
+
+_DEFAULT_CLASS_NAME = re.compile(
+    r"^_*(Base|Abstract|Default|Null|Dummy|Noop|NoOp|Fake|Mock|Stub|Trivial)"
+    r"|(Mixin|Protocol|Interface|Base|ABC|Stub|Fake|Dummy|Null|Backend)$"
+)
+_DEFAULT_DOC = re.compile(
+    r"\b(default|by default|override|overridden|subclass(es)?|hook|no-?op|does nothing|do nothing|placeholder|compat\w*|ignored?)\b",
+    re.IGNORECASE,
+)
+_INTERFACE_BASES = frozenset({"ABC", "abc.ABC", "Protocol", "typing.Protocol", "typing_extensions.Protocol"})
+
+
+def class_of(facts: FunctionFacts, ctx) -> ast.ClassDef | None:
+    """The class a method is defined in, while the engine is inside it."""
+    if facts.class_name is None:
+        return None
+    for node in reversed(ctx.class_stack):
+        if node.name == facts.class_name:
+            return node
+    return None
+
+
+def base_names(node: ast.ClassDef) -> list[str]:
+    """Dotted names of a class's bases, looking through `Base[T]` and `factory(...)`; '' where unreadable."""
+    names = []
+    for base in node.bases:
+        while isinstance(base, (ast.Subscript, ast.Call)):
+            base = base.value if isinstance(base, ast.Subscript) else base.func
+        names.append(dotted_name(base))
+    return names
+
+
+def docstring_of(node: ast.AST) -> str:
+    try:
+        return ast.get_docstring(node, clean=False) or ""
+    except TypeError:
+        return ""
+
+
+def is_defined_more_than_once(facts: FunctionFacts, ctx) -> bool:
+    """Another `def` of the same name in this file: an override, a sibling implementation or a version shim."""
+    pattern = re.compile(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(facts.name)}[ \t]*\(", re.MULTILINE)
+    return len(pattern.findall(ctx.source, 0)) > 1
+
+
+def is_referenced_by_name(facts: FunctionFacts, ctx) -> bool:
+    """The function is used as a value in this file (`key=fn`, `register(fn)`, `self.method` passed on), not only called."""
+    name = re.escape(facts.name)
+    if facts.class_name is not None:
+        pattern = rf"\.{name}\b(?!\s*\()"
+    else:
+        pattern = rf"(?<![\w.'\"])(?<!def ){name}\b(?![\w'\"]|\s*\()"
+    return re.search(pattern, ctx.source) is not None
+
+
+_NO_OP_DOC = re.compile(
+    r"\b(no-?op|does nothing|do nothing|ignored|unused|not used|placeholder|compatib\w*|deprecated|backwards?)\b", re.IGNORECASE
+)
+_UNUSED_ARGUMENT_PRAGMA = re.compile(r"unused-argument|noqa\b(?!:)|noqa:[^#\n]*\bARG\d|unused-variable")
+
+
+def is_documented_no_op(facts: FunctionFacts, ctx) -> bool:
+    """The function says it ignores something on purpose: its docstring, or a linter pragma on its `def` lines."""
+    if _NO_OP_DOC.search(docstring_of(facts.node)):
+        return True
+    body_start = facts.body[0].lineno if facts.body else facts.line
+    header = "\n".join(ctx.line_text(n) for n in range(facts.line, body_start))
+    return _UNUSED_ARGUMENT_PRAGMA.search(header) is not None
+
+
+def is_default_implementation(facts: FunctionFacts, ctx) -> bool:
+    """A method meant to be overridden: in a base, mixin, null-object or abstract class, or one subclassed in this file."""
+    node = class_of(facts, ctx)
+    if node is None:
+        return False
+    if _DEFAULT_CLASS_NAME.search(node.name) or _DEFAULT_DOC.search(docstring_of(facts.node)):
+        return True
+    if any(base in _INTERFACE_BASES for base in base_names(node)) or any(k.arg == "metaclass" for k in node.keywords):
+        return True
+    subclassed = re.compile(rf"^[ \t]*class[ \t]+\w+[ \t]*\([^)]*(?<![\w]){re.escape(node.name)}\b", re.MULTILINE)
+    return subclassed.search(ctx.source) is not None
+
+
+def is_interface_method(facts: FunctionFacts, ctx) -> bool:
+    """A method whose signature someone else fixed: a base class from elsewhere or one that defines it,
+    or a family of sibling methods in the same class that take the very same parameters."""
+    node = class_of(facts, ctx)
+    if node is None:
+        return False
+    local_classes = {c.name: c for c in ctx.module.classes}
+    pending, seen = list(base_names(node)), set()
+    while pending:
+        base = pending.pop()
+        if base in ("object", "builtins.object") or base in seen:
+            continue
+        seen.add(base)
+        base_node = local_classes.get(base)
+        if base_node is None:
+            return True  # defined elsewhere (or unreadable): it may declare this method
+        if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == facts.name for s in base_node.body):
+            return True
+        pending.extend(base_names(base_node))
+    own = _parameter_names(facts.node)
+    if not own:
+        return False
+    return any(
+        isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s is not facts.node and _parameter_names(s) == own
+        for s in node.body
+    )
+
+
+def _parameter_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
+    args = node.args
+    return tuple(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs][1:])
+
+
+def only_returns_a_literal(facts: FunctionFacts) -> bool:
+    """The body is one `return` of a literal that reads no name: `return []`, `return {"type": "null"}`."""
+    body = facts.body
+    if len(body) != 1 or not isinstance(body[0], ast.Return):
+        return False
+    value = body[0].value
+    return value is None or all(isinstance(n, _LITERAL_NODES) for n in ast.walk(value))
+
+
+_LITERAL_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Load, ast.UnaryOp, ast.USub, ast.UAdd, ast.Not)
+
+
+def only_raises(facts: FunctionFacts) -> bool:
+    """The body does nothing but raise: a function that refuses to run ignores its inputs on purpose."""
+    body = [s for s in facts.body if not isinstance(s, ast.Pass)]
+    return len(body) == 1 and isinstance(body[0], ast.Raise)

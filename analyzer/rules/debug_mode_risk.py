@@ -19,6 +19,15 @@ Example:
 Use instead:
     if __name__ == "__main__":
         app.run(host="0.0.0.0", port=8000, debug=os.environ.get("FLASK_DEBUG") == "1")
+
+Notes:
+    A flag set under an `if` that reads the environment, arguments or
+    settings is a runtime choice, not a finding. `X.debug = True` counts only
+    when `X` names an application (`app`, `self.app`, `flask_app`). Where
+    nothing says the object is a web application (no framework import, a
+    receiver not named like one, a bare `config[...]`), the finding is a
+    WARN. Files under a dev/local/test settings name are never Django
+    production settings.
 """
 
 from __future__ import annotations
@@ -33,12 +42,19 @@ from analyzer.vocabulary import callee_parts
 
 _APP_CONSTRUCTORS = frozenset({"FastAPI", "Starlette", "Quart", "Sanic", "Litestar"})
 _RUN_METHODS = frozenset({"run", "run_server", "run_app"})
-_DEV_SETTINGS = re.compile(r"(dev|local|test|debug)[^/]*\.py$", re.IGNORECASE)
+_CONFIG_UPDATES = frozenset({"update", "from_mapping"})
+_WATCHED_CALLS = _APP_CONSTRUCTORS | _RUN_METHODS | _CONFIG_UPDATES | {"run_simple"}
+_WEB_FRAMEWORKS = ("flask", "quart", "fastapi", "starlette", "sanic", "litestar", "dash", "werkzeug", "bottle",
+                   "flask_socketio", "aiohttp", "tornado", "falcon", "django", "uvicorn", "hypercorn", "connexion")
+# Receivers that name a web application or its server.
+_APP_LIKE = re.compile(r"app|server|socketio|api\b|^api|uvicorn|bottle|web|site|dash", re.IGNORECASE)
+_DEV_SETTINGS = re.compile(r"^(settings_?)?(dev|development|local|test|tests|testing|debug|ci)(_?settings)?\.py$", re.IGNORECASE)
+_RUNTIME_CHOICE = re.compile(r"environ|getenv|argv|\bargs\b|option|opts|debug|\benv\b|settings|config|dev|local|test|flags|verbose", re.IGNORECASE)
 
 
-@rule("DEBUG_MODE_RISK", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.95)
+@rule("DEBUG_MODE_RISK", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.95, calls=_WATCHED_CALLS)
 def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report]:
-    if ctx.is_test_file:
+    if ctx.is_test_file or _guarded_by_runtime_choice(ctx):
         return
     if isinstance(node, ast.Call):
         yield from _debug_call(node, ctx)
@@ -48,51 +64,89 @@ def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report]:
 
 def _debug_call(call: ast.Call, ctx) -> Iterator[Report]:
     name, last = callee_parts(call)
-    if name.startswith("asyncio."):
-        return  # asyncio debug mode is a development aid, not a web debugger
-    if last in _RUN_METHODS or last in _APP_CONSTRUCTORS or name.endswith("config.update"):
-        flags = ("debug", "DEBUG")
+    receiver = name.rsplit(".", 1)[0] if "." in name else ""
+    if last in _RUN_METHODS:
+        if receiver.startswith(("asyncio", "loop", "trio", "anyio")) or (not receiver and _imports_name(ctx, "asyncio", last)):
+            return  # asyncio debug mode is a development aid, not a web debugger
+        flags = ("debug",)
+        web = _APP_LIKE.search(receiver or name) is not None or _imports_web_framework(ctx)
+    elif last in _APP_CONSTRUCTORS:
+        flags, web = ("debug",), True
+    elif last in _CONFIG_UPDATES and receiver.endswith("config"):
+        flags = ("DEBUG",)
+        web = _APP_LIKE.search(receiver.rsplit(".", 1)[0] if "." in receiver else "") is not None
     elif last == "run_simple":
-        flags = ("use_debugger",)
+        flags, web = ("use_debugger",), True
     else:
         return
     for keyword in call.keywords:
         if keyword.arg in flags and _is_true(keyword.value):
             shown = f"{name or last}({keyword.arg}=True)"
-            yield Report(
-                line=keyword.value.lineno,
-                end_line=keyword.value.end_lineno,
-                message=f"`{shown}` turns on debug mode, which exposes tracebacks and an interactive debugger",
-                evidence=(keyword.value.lineno,),
-                fix=_flip_to_false(ctx, keyword.value),
-            )
+            yield _report(keyword.value, ctx, f"`{shown}` on line {keyword.value.lineno} turns on debug mode, which exposes tracebacks and an interactive debugger", web)
+    if last in _CONFIG_UPDATES and receiver.endswith("config"):
+        for argument in call.args:
+            if isinstance(argument, ast.Dict):
+                for key, value in zip(argument.keys, argument.values):
+                    if _constant(key) == "DEBUG" and _is_true(value):
+                        yield _report(value, ctx, f"`{name}({{'DEBUG': True}})` on line {value.lineno} turns on debug mode, which exposes tracebacks and settings", web)
 
 
 def _debug_assignment(assign: ast.Assign, ctx) -> Iterator[Report]:
     if not _is_true(assign.value):
         return
     for target in assign.targets:
-        what = None
+        what, web = None, True
         if isinstance(target, ast.Attribute) and target.attr == "debug":
-            what = f"{ast.unparse(target)} = True"
-        elif isinstance(target, ast.Subscript) and _constant(target.slice) == "DEBUG" and ast.unparse(target.value).endswith("config"):
-            what = f"{ast.unparse(target)} = True"
-        elif isinstance(target, ast.Name) and target.id == "DEBUG" and ctx.function is None and _is_django_settings(ctx):
+            owner = ast.unparse(target.value)
+            if "app" in owner.rsplit(".", 1)[-1].lower():
+                what = f"{ast.unparse(target)} = True"
+        elif isinstance(target, ast.Subscript) and _constant(target.slice) == "DEBUG":
+            owner = ast.unparse(target.value)
+            if owner.endswith("config"):
+                what = f"{ast.unparse(target)} = True"
+                web = "." in owner and _APP_LIKE.search(owner.rsplit(".", 1)[0]) is not None
+        elif isinstance(target, ast.Name) and target.id == "DEBUG" and ctx.function is None and not ctx.class_stack and _is_django_settings(ctx):
             what = "DEBUG = True in a Django settings module"
         if what:
-            yield Report(
-                line=assign.lineno,
-                end_line=assign.end_lineno,
-                message=f"`{what}` turns on debug mode, which exposes tracebacks and settings",
-                evidence=(assign.lineno,),
-                fix=_flip_to_false(ctx, assign.value),
-            )
+            yield _report(assign.value, ctx, f"`{what}` on line {assign.lineno} turns on debug mode, which exposes tracebacks and settings", web, end_line=assign.end_lineno)
+
+
+def _report(value: ast.Constant, ctx, message: str, web: bool, end_line: int | None = None) -> Report:
+    if not web:
+        message += "; nothing here says it is a web application, so this is a warning"
+    return Report(
+        line=value.lineno,
+        end_line=end_line or value.end_lineno,
+        message=message,
+        evidence=(value.lineno,),
+        fix=_flip_to_false(ctx, value),
+        severity=None if web else Severity.WARN,
+        strength=1.0 if web else 0.6,
+    )
+
+
+def _guarded_by_runtime_choice(ctx) -> bool:
+    """Inside `if os.environ.get("ENV") == "dev":` or `if args.debug:`: someone chose at run time."""
+    for parent in ctx.parents:
+        if isinstance(parent, (ast.If, ast.IfExp)):
+            test = ast.unparse(parent.test)
+            if "__name__" not in test and _RUNTIME_CHOICE.search(test):
+                return True
+    return False
+
+
+def _imports_web_framework(ctx) -> bool:
+    return any(module.split(".", 1)[0] in _WEB_FRAMEWORKS for module, _ in ctx.module.imports)
+
+
+def _imports_name(ctx, module: str, name: str) -> bool:
+    return re.search(rf"^\s*from\s+{module}\s+import\s+[^#\n]*\b{name}\b", ctx.source, re.MULTILINE) is not None
 
 
 def _is_django_settings(ctx) -> bool:
-    if _DEV_SETTINGS.search(ctx.path):
-        return False
     filename = ctx.filename
+    if _DEV_SETTINGS.match(filename):
+        return False
     in_settings = filename == "settings.py" or "/settings/" in f"/{ctx.path}"
     return in_settings or ("INSTALLED_APPS" in ctx.source and "ROOT_URLCONF" in ctx.source)
 
@@ -101,7 +155,7 @@ def _is_true(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
-def _constant(node: ast.AST):
+def _constant(node: ast.AST | None):
     return node.value if isinstance(node, ast.Constant) else None
 
 

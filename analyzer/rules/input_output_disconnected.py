@@ -3,7 +3,10 @@
 What it does:
     Flags parameters whose value reaches neither the function's return value
     nor any side effect (a call, a store, a raise, a condition). A parameter
-    used only in a log call does not count as reaching.
+    used only in a log call does not count as reaching. Functions whose
+    signature is imposed by someone else are left alone: overrides, abstract
+    methods, default implementations meant to be overridden, callbacks with
+    fixed signatures, functions registered or passed by name.
 
 Why it matters:
     The signature promises that the answer depends on these inputs, and it
@@ -20,6 +23,12 @@ Use instead:
     def calculate_discount(user_tier, purchase_amount, promo_code):
         rate = TIER_RATES[user_tier] + PROMO_RATES.get(promo_code, 0)
         return {"discount": rate, "final": purchase_amount * (1 - rate)}
+
+Notes:
+    BLOCK when most of the judged parameters are disconnected and every
+    return value is built from constants and parameters alone; WARN
+    otherwise, because an ignored parameter next to real work is often a
+    deliberate, documented no-op kept for compatibility.
 """
 
 from __future__ import annotations
@@ -30,7 +39,17 @@ from typing import Iterator
 from analyzer.facts import FunctionFacts, Param
 from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
-from analyzer.vocabulary import is_abstract_or_overload, is_stub_body
+from analyzer.vocabulary import (
+    is_abstract_or_overload,
+    is_default_implementation,
+    is_defined_more_than_once,
+    is_documented_no_op,
+    is_interface_method,
+    is_referenced_by_name,
+    is_stub_body,
+    only_returns_a_literal,
+    only_raises,
+)
 
 # Names that fixed-signature callbacks receive whether they need them or not.
 _CALLBACK_PARAMS = frozenset(
@@ -40,34 +59,48 @@ _CALLBACK_PARAMS = frozenset(
     message msg record handler timeout""".split()
 )
 _CALLBACK_NAME_PARTS = ("handler", "callback", "hook", "listener", "receiver", "visit_", "on_", "handle", "process_", "__")
-_NO_FLOW_ANALYSIS_CALLS = frozenset({"locals", "vars", "eval", "exec", "currentframe", "signature", "getcallargs"})
+# Functions whose job is to log: what they log is their output.
+_LOGGING_NAME_PARTS = ("log", "warn", "report", "notify", "print", "debug", "trace", "audit", "emit")
+_NO_FLOW_ANALYSIS_CALLS = frozenset({"locals", "vars", "eval", "exec", "currentframe", "signature", "getcallargs", "_getframe"})
 _SIMPLE_DECORATORS = frozenset({"staticmethod", "classmethod", "cache", "lru_cache", "functools.cache", "functools.lru_cache", "cached_property", "property"})
+_CONSTANT_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare,
+                   ast.IfExp, ast.JoinedStr, ast.FormattedValue, ast.Name, ast.Load, ast.operator, ast.unaryop,
+                   ast.boolop, ast.cmpop, ast.Starred)
 
 
 @rule("INPUT_OUTPUT_DISCONNECTED", Severity.BLOCK, on=FUNCTION, precision=0.85)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    if _exempt(fn, ctx):
-        return
     candidates = _judged_params(fn)
-    if not candidates:
+    if not candidates or _exempt(fn, ctx):
         return
     reaching = fn.names_reaching_output()
+    if any(part in fn.name.lower() for part in _LOGGING_NAME_PARTS):
+        reaching = reaching | fn.logged_names
     disconnected = [p for p in candidates if p.name not in reaching]
-    if not disconnected:
+    if not disconnected or _signature_is_imposed(fn, ctx):
         return
     most = len(disconnected) * 2 > len(candidates)
-    literal_result = bool(fn.returns) and all(
-        isinstance(r.value, (ast.Dict, ast.List, ast.Tuple, ast.Constant, ast.Set, ast.JoinedStr)) for r in fn.returns
-    )
+    values = [r.value for r in fn.returns]
+    constant_result = bool(values) and all(v is not None and _built_from_constants(fn, v, set()) for v in values)
+    block = most and constant_result
     names = ", ".join(f"`{p.name}`" for p in disconnected)
+    plural = len(disconnected) > 1
     logged = [p.name for p in disconnected if p.name in fn.logged_names]
-    detail = " (only logged)" if logged else ""
-    verb = "reach" if len(disconnected) > 1 else "reaches"
-    block = most and literal_result
+    detail = f"; {', '.join(f'`{n}`' for n in logged)} only reach{'' if len(logged) > 1 else 'es'} a log call" if logged else ""
+    param_lines = sorted({p.line for p in disconnected})
+    lines = ", ".join(map(str, param_lines))
+    if block:
+        returned = ", ".join(str(r.line) for r in fn.returns)
+        outcome = f"; the result on line{'s' if len(fn.returns) > 1 else ''} {returned} is built from constants"
+    else:
+        outcome = ""
     yield Report(
         line=fn.line,
         end_line=fn.line,
-        message=f"parameter{'s' if len(disconnected) > 1 else ''} {names} of `{fn.name}()` never {verb} its result or any side effect{detail}",
+        message=(
+            f"parameter{'s' if plural else ''} {names} of `{fn.name}()` (line{'s' if len(param_lines) > 1 else ''} {lines}) "
+            f"never reach{'' if plural else 'es'} its result or any side effect{detail}{outcome}"
+        ),
         evidence=(fn.line, *(p.line for p in disconnected), *(r.line for r in fn.returns)),
         severity=None if block else Severity.WARN,
         strength=1.0 if block else 0.8,
@@ -86,6 +119,7 @@ def _judged_params(fn: FunctionFacts) -> list[Param]:
 
 
 def _exempt(fn: FunctionFacts, ctx) -> bool:
+    """Cheap exemptions, from the facts alone."""
     name = fn.name
     if name.startswith("__") and name.endswith("__"):
         return True
@@ -93,37 +127,54 @@ def _exempt(fn: FunctionFacts, ctx) -> bool:
         return True
     if ctx.is_test_file or name.startswith("test_"):
         return True
-    if is_abstract_or_overload(fn) or is_stub_body(fn) or fn.has_decorator("override", "fixture"):
+    if is_abstract_or_overload(fn) or is_stub_body(fn) or only_raises(fn) or fn.has_decorator("override", "fixture"):
         return True
     if any(d not in _SIMPLE_DECORATORS for d in fn.decorators):
         return True  # a decorator may impose the signature (routes, registries, signals)
-    if fn.class_name is not None and _may_override(fn, ctx):
-        return True
     if fn.parent is not None:
         return True  # nested functions are usually callbacks handed to someone else
     if any(call.name in _NO_FLOW_ANALYSIS_CALLS or call.attr in _NO_FLOW_ANALYSIS_CALLS for call in fn.calls):
         return True
-    if _only_constant_return(fn):
-        return True  # a default implementation; HARDCODED_RETURN's concern, not ours
+    if only_returns_a_literal(fn):
+        return True  # a default implementation (`return []`); HARDCODED_RETURN's concern, not ours
     return False
 
 
-def _only_constant_return(fn: FunctionFacts) -> bool:
-    body = fn.body
-    return len(body) == 1 and isinstance(body[0], ast.Return) and (body[0].value is None or isinstance(body[0].value, ast.Constant))
+def _signature_is_imposed(fn: FunctionFacts, ctx) -> bool:
+    """Someone else fixed this signature: a base class, a sibling implementation, a caller that passes it around."""
+    if any(p.kind == "kwarg" and p.name not in fn.reads for p in fn.params):
+        return True  # accepts and ignores **kwargs: called by a framework with a fixed set of arguments
+    if fn.class_name is not None and (is_interface_method(fn, ctx) or is_default_implementation(fn, ctx)):
+        return True
+    if is_defined_more_than_once(fn, ctx) or _defined_conditionally(ctx):
+        return True  # alternative implementations (version shims) share one signature
+    if is_documented_no_op(fn, ctx):
+        return True
+    return is_referenced_by_name(fn, ctx)
 
 
-def _may_override(fn: FunctionFacts, ctx) -> bool:
-    """True unless every base class is defined in this file and none of them defines the method."""
-    bases = [b for b in fn.class_bases if b not in ("object", "")]
-    if not bases:
-        return False
-    local_classes = {c.name: c for c in ctx.module.classes}
-    for base in bases:
-        base_node = local_classes.get(base)
-        if base_node is None or any(dotted for dotted in map(ast.unparse, base_node.bases) if dotted != "object"):
+def _defined_conditionally(ctx) -> bool:
+    """The def sits under an `if`/`try` at module or class level: one of several versions of a function."""
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.If, ast.Try)):
             return True
-        for stmt in base_node.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == fn.name:
-                return True
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)):
+            return False
     return False
+
+
+def _built_from_constants(fn: FunctionFacts, node: ast.AST, seen: set[str]) -> bool:
+    """The value uses only literals, operators, parameters, and locals that are themselves built so."""
+    for child in ast.walk(node):
+        if not isinstance(child, _CONSTANT_NODES):
+            return False
+        if isinstance(child, ast.Name) and fn.param(child.id) is None:
+            if child.id in seen:
+                continue
+            seen.add(child.id)
+            values = [a.value for a in fn.assigns if child.id in a.targets]
+            if not values or child.id not in fn.assigned or len(fn.assigned[child.id]) != len(values):
+                return False  # a global, a loop variable, an import: not a constant we can see
+            if not all(v is not None and _built_from_constants(fn, v, seen) for v in values):
+                return False
+    return True

@@ -28,11 +28,22 @@ Use instead:
         except PaymentError as exc:
             logger.exception("charge failed")
             return {"success": False, "error": str(exc)}
+
+Notes:
+    Narrow "already done" exceptions are not failures: FileNotFoundError on
+    delete, KeyError on a pop, DoesNotExist, IntegrityError on a duplicate
+    insert. A handler next to another that returns a failure value or
+    raises was chosen to mean success. A handler that records the failure (stores it, calls something
+    named for failure or error) is not silent. A swallowed narrow exception
+    followed by success, and a handler whose comment says it is deliberate
+    (`# best effort`, `# fail open`), are WARN: they read as a decision
+    someone made.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterator
 
 from analyzer.facts import FunctionFacts, HandlerFact, TryFact
@@ -44,33 +55,53 @@ from analyzer.vocabulary import success_signature
 _BENIGN = frozenset(
     """FileNotFoundError FileExistsError KeyError ProcessLookupError NotADirectoryError StopIteration
     StopAsyncIteration ImportError ModuleNotFoundError DoesNotExist ObjectDoesNotExist NoResultFound
-    AlreadyExists Http404 NotFound IntegrityError""".split()
+    AlreadyExists Http404 NotFound IntegrityError GeneratorExit""".split()
 )
-_REPORTING_CALLS = frozenset({"exception", "print_exc", "format_exc", "capture_exception", "captureException", "print_exception", "report", "notify", "warn", "warning", "error", "critical"})
+_BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+_REPORTING_CALLS = frozenset(
+    """exception print_exc format_exc capture_exception captureException capture_message captureMessage
+    print_exception report notify warn warning error critical alert abort fail""".split()
+)
+_DELIBERATE = re.compile(
+    r"ignor|best[ -]effort|fail[ -]?(open|safe)|intention|deliberate|on purpose|expected|ok to|okay|safe to|"
+    r"non-?critical|not critical|optional|harmless|don'?t care|doesn'?t matter|already|by design|fine",
+    re.IGNORECASE,
+)
+# Parts of callee names that record a failure: `mark_failed(job)`, `self._record_error(...)`.
+_FAILURE_WORDS = ("fail", "error", "retry", "alert", "abort", "report", "notify", "dead_letter", "quarantine")
 
 
 @rule("SILENT_FAILURE", Severity.BLOCK, on=FUNCTION, precision=0.9)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     for try_fact in fn.tries:
         success_shapes = {sig for r in try_fact.body_returns if (sig := success_signature(r.value)) is not None}
+        if _some_handler_reports_failure(try_fact):
+            continue  # the function knows how to say "failed": the handlers that say "ok" chose to
         for handler in try_fact.handlers:
-            if _benign(handler) or handler.raises or _reports(handler):
+            if _benign(handler) or handler.raises or _reports(handler) or _records_failure(handler):
                 continue
+            explained = _has_comment(handler.node, ctx)
             for ret in handler.returns:
                 shape = success_signature(ret.value)
                 if shape is not None and shape in success_shapes:
+                    because = "; the comment in the handler suggests it is deliberate" if explained else ""
                     yield Report(
                         line=ret.line,
                         end_line=ret.node.end_lineno or ret.line,
-                        message=f"`{_caught(handler)}` returns `{shape}` like the success path on line {_first_line(try_fact, shape)}: the failure is reported as success",
+                        message=(
+                            f"`{_caught(handler)}` (line {handler.node.lineno}) returns `{shape}` like the success path "
+                            f"on line {_first_line(try_fact, shape)}: the failure is reported as success{because}"
+                        ),
                         evidence=(handler.node.lineno, ret.line),
+                        severity=Severity.WARN if explained else None,
+                        strength=0.7 if explained else 1.0,
                     )
                     break
             else:
-                yield from _falls_through_to_success(fn, try_fact, handler)
+                yield from _falls_through_to_success(fn, try_fact, handler, explained)
 
 
-def _falls_through_to_success(fn: FunctionFacts, try_fact: TryFact, handler: HandlerFact) -> Iterator[Report]:
+def _falls_through_to_success(fn: FunctionFacts, try_fact: TryFact, handler: HandlerFact, explained: bool) -> Iterator[Report]:
     """`except Exception: pass` followed by `return {"ok": True}`."""
     if handler.returns or not _only_swallows(handler.node) or try_fact.body_returns:
         return
@@ -80,12 +111,29 @@ def _falls_through_to_success(fn: FunctionFacts, try_fact: TryFact, handler: Han
     shape = success_signature(following.value)
     if shape is None:
         return
+    broad = not handler.caught or any(name in _BROAD for name in handler.caught)
+    weak = explained or not broad
+    why = ""
+    if explained:
+        why = "; the comment in the handler suggests it is deliberate"
+    elif not broad:
+        why = "; a narrow exception may be an expected outcome"
     yield Report(
         line=handler.node.lineno,
         end_line=following.lineno,
-        message=f"`{_caught(handler)}` swallows the error and the function goes on to return `{shape}` on line {following.lineno}",
+        message=f"`{_caught(handler)}` swallows the error and the function goes on to return `{shape}` on line {following.lineno}{why}",
         evidence=(handler.node.lineno, following.lineno),
+        severity=Severity.WARN if weak else None,
+        strength=0.7 if weak else 1.0,
     )
+
+
+def _some_handler_reports_failure(try_fact: TryFact) -> bool:
+    """`except RequestRedirect: pass` next to `except HTTPException: return False`."""
+    return any(
+        handler.raises or any(success_signature(r.value) is None for r in handler.returns)
+        for handler in try_fact.handlers
+    ) and len(try_fact.handlers) > 1
 
 
 def _only_swallows(handler: ast.ExceptHandler) -> bool:
@@ -100,9 +148,11 @@ def _statement_after(func: ast.AST, target: ast.stmt) -> ast.stmt | None:
         for index, stmt in enumerate(block):
             if stmt is target:
                 return block[index + 1] if index + 1 < len(block) else None
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
             for field in ("body", "orelse", "finalbody"):
                 inner = getattr(stmt, field, None)
-                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt) and not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
                     blocks.append(inner)
             for handler in getattr(stmt, "handlers", ()):
                 blocks.append(handler.body)
@@ -117,6 +167,27 @@ def _reports(handler: HandlerFact) -> bool:
     if handler.reads_bound_name:
         return True
     return any(call.is_log or call.attr in _REPORTING_CALLS for call in handler.calls)
+
+
+def _records_failure(handler: HandlerFact) -> bool:
+    """The handler writes the failure down: a store (`job.status = "failed"`), or a call named for failure."""
+    if any(any(word in call.attr.lower() for word in _FAILURE_WORDS) for call in handler.calls):
+        return True
+    for stmt in handler.node.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
+                return True
+    return False
+
+
+def _has_comment(handler: ast.ExceptHandler, ctx) -> bool:
+    """A comment in the handler that says the swallowing is on purpose (`# best effort`, `# fail open`)."""
+    for number in range(handler.lineno, (handler.end_lineno or handler.lineno) + 1):
+        text = ctx.line_text(number)
+        comment = text[text.index("#"):] if "#" in text else ""
+        if comment and _DELIBERATE.search(comment):
+            return True
+    return False
 
 
 def _caught(handler: HandlerFact) -> str:
