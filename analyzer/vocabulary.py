@@ -204,16 +204,85 @@ def is_pure_call(call: CallFact) -> bool:
 
 
 SUCCESS_KEYS = frozenset({"success", "ok", "status", "saved", "succeeded", "done", "result", "state"})
-SUCCESS_WORDS = frozenset({"ok", "success", "succeeded", "saved", "done", "completed", "complete", "sent", "created", "updated", "deleted", "processed", "approved", "paid", "accepted"})
+SUCCESS_WORDS = frozenset(
+    """ok success succeeded saved done completed complete sent created updated deleted processed approved paid accepted
+    stored persisted written recorded inserted queued enqueued scheduled refreshed synced uploaded published registered
+    subscribed""".split()
+)
+_STATUS_CODE_KEYS = frozenset({"status", "status_code", "code", "http_status"})
+_FAILURE_KEYS = frozenset({"error", "errors", "exception", "failure", "failed", "traceback"})
+_SUCCESS_STATUS_NAMES = re.compile(r"^(HTTP_2\d\d\w*|OK|CREATED|ACCEPTED|NO_CONTENT)$")
 
 
 def success_signature(node: ast.AST | None) -> str | None:
     """A canonical text for a success-shaped value (`True`, {"success": True}, {"status": "ok"}), else None.
 
-    Two returns with the same signature tell the caller the same thing.
+    Two returns with the same signature tell the caller the same thing. A value
+    that also carries an error (`{"status": "ok", "error": ...}`) is not success.
     """
-    if node is None:
+    if node is None or is_failure_shaped(node):
         return None
+    if isinstance(node, ast.Constant):
+        if node.value is True:
+            return "True"
+        if isinstance(node.value, str) and node.value.strip().lower() in SUCCESS_WORDS:
+            return repr(node.value.strip().lower())
+        return None
+    if isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.lower() in SUCCESS_KEYS:
+                shape = success_signature(value)
+                if shape is None and key.value.lower() in _STATUS_CODE_KEYS:
+                    shape = success_status_code(value)
+                if shape is not None:
+                    return f"{{{key.value!r}: {shape}}}"
+        return None
+    if isinstance(node, ast.Tuple) and node.elts:
+        return success_signature(node.elts[0])
+    if isinstance(node, ast.Call):
+        name, last = callee_parts(node)
+        for keyword in node.keywords:
+            if keyword.arg in SUCCESS_KEYS and (shape := success_signature(keyword.value)) is not None:
+                return f"{last}({keyword.arg}={shape})"
+        if node.args and (shape := success_signature(node.args[0])) is not None:
+            return f"{last}({shape})"
+        for keyword in node.keywords:
+            if keyword.arg in _STATUS_CODE_KEYS and (code := success_status_code(keyword.value)) is not None:
+                return f"{last}({keyword.arg}={code})"
+    return None
+
+
+def success_status_code(node: ast.AST | None) -> str | None:
+    """`200`..`299`, `status.HTTP_201_CREATED`, `HTTPStatus.OK`, as text; else None."""
+    if isinstance(node, ast.Constant) and type(node.value) is int and 200 <= node.value < 300:
+        return str(node.value)
+    name = dotted_name(node) if node is not None else ""
+    if name and _SUCCESS_STATUS_NAMES.match(name.rsplit(".", 1)[-1]):
+        return name.rsplit(".", 1)[-1]
+    return None
+
+
+def is_failure_shaped(node: ast.AST) -> bool:
+    """A value that says something went wrong: False, {"success": False}, {"error": ...}, {"status": "error"}."""
+    if isinstance(node, ast.Constant):
+        return node.value is False
+    if isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                continue
+            word = key.value.lower()
+            if word in _FAILURE_KEYS and not (isinstance(value, ast.Constant) and value.value in (None, False, "", 0)):
+                return True
+            if word in SUCCESS_KEYS and isinstance(value, ast.Constant):
+                if value.value is False or (isinstance(value.value, str) and value.value.lower() in ("error", "failed", "fail", "failure")):
+                    return True
+        return False
+    if isinstance(node, ast.Call):
+        return any(is_failure_shaped(arg) for arg in node.args) or any(
+            keyword.arg in _FAILURE_KEYS or (keyword.value is not None and is_failure_shaped(keyword.value))
+            for keyword in node.keywords
+        )
+    return False
     if isinstance(node, ast.Constant):
         if node.value is True:
             return "True"

@@ -44,6 +44,8 @@ _APP_CONSTRUCTORS = frozenset({"FastAPI", "Starlette", "Quart", "Sanic", "Litest
 _RUN_METHODS = frozenset({"run", "run_server", "run_app"})
 _CONFIG_UPDATES = frozenset({"update", "from_mapping"})
 _WATCHED_CALLS = _APP_CONSTRUCTORS | _RUN_METHODS | _CONFIG_UPDATES | {"run_simple"}
+_DEBUGGER = "serves tracebacks and the interactive debugger, which runs any Python typed into the browser"
+_TRACEBACKS = "serves tracebacks, local variables and settings to anyone who triggers an error"
 _WEB_FRAMEWORKS = ("flask", "quart", "fastapi", "starlette", "sanic", "litestar", "dash", "werkzeug", "bottle",
                    "flask_socketio", "aiohttp", "tornado", "falcon", "django", "uvicorn", "hypercorn", "connexion")
 # Receivers that name a web application or its server.
@@ -82,20 +84,21 @@ def _debug_call(call: ast.Call, ctx) -> Iterator[Report]:
     for keyword in call.keywords:
         if keyword.arg in flags and _is_true(keyword.value):
             shown = f"{name or last}({keyword.arg}=True)"
-            yield _report(keyword.value, ctx, f"`{shown}` on line {keyword.value.lineno} turns on debug mode, which exposes tracebacks and an interactive debugger", web)
+            harm = _DEBUGGER if last in _RUN_METHODS or last == "run_simple" else _TRACEBACKS
+            yield _report(keyword.value, ctx, f"`{shown}` on line {keyword.value.lineno} turns on debug mode, which {harm}", web)
     if last in _CONFIG_UPDATES and receiver.endswith("config"):
         for argument in call.args:
             if isinstance(argument, ast.Dict):
                 for key, value in zip(argument.keys, argument.values):
                     if _constant(key) == "DEBUG" and _is_true(value):
-                        yield _report(value, ctx, f"`{name}({{'DEBUG': True}})` on line {value.lineno} turns on debug mode, which exposes tracebacks and settings", web)
+                        yield _report(value, ctx, f"`{name}({{'DEBUG': True}})` on line {value.lineno} turns on debug mode, which {_TRACEBACKS}", web)
 
 
 def _debug_assignment(assign: ast.Assign, ctx) -> Iterator[Report]:
     if not _is_true(assign.value):
         return
     for target in assign.targets:
-        what, web = None, True
+        what, web, where = None, True, ""
         if isinstance(target, ast.Attribute) and target.attr == "debug":
             owner = ast.unparse(target.value)
             if "app" in owner.rsplit(".", 1)[-1].lower():
@@ -106,9 +109,10 @@ def _debug_assignment(assign: ast.Assign, ctx) -> Iterator[Report]:
                 what = f"{ast.unparse(target)} = True"
                 web = "." in owner and _APP_LIKE.search(owner.rsplit(".", 1)[0]) is not None
         elif isinstance(target, ast.Name) and target.id == "DEBUG" and ctx.function is None and not ctx.class_stack and _is_django_settings(ctx):
-            what = "DEBUG = True in a Django settings module"
+            what = "DEBUG = True"
+            where = " in a Django settings module"
         if what:
-            yield _report(assign.value, ctx, f"`{what}` on line {assign.lineno} turns on debug mode, which exposes tracebacks and settings", web, end_line=assign.end_lineno)
+            yield _report(assign.value, ctx, f"`{what}` on line {assign.lineno}{where} turns on debug mode, which {_TRACEBACKS}", web, end_line=assign.end_lineno)
 
 
 def _report(value: ast.Constant, ctx, message: str, web: bool, end_line: int | None = None) -> Report:

@@ -192,7 +192,10 @@ def _has_comment(handler: ast.ExceptHandler, ctx) -> bool:
 
 def _caught(handler: HandlerFact) -> str:
     """The handler's clause as written: `except ValueError, KeyError` or a bare `except`."""
-    return "except " + ", ".join(handler.caught) if handler.caught else "except"
+    if not handler.caught:
+        return "except"
+    names = ", ".join(handler.caught)
+    return f"except ({names})" if len(handler.caught) > 1 else f"except {names}"
 
 
 def _first_line(try_fact: TryFact, shape: str) -> int:
