@@ -1,0 +1,116 @@
+"""PLACEHOLDER_VALUE: a placeholder ("TODO", "changeme", "lorem ipsum", "user@example.com") returned or assigned as a real value.
+
+What it does:
+    Flags a string that is plainly a placeholder — `"TODO"`, `"FIXME"`,
+    `"changeme"`, `"your-api-key-here"`, `"lorem ipsum ..."`, an address at
+    `example.com`, `"John Doe"`, or `"xxxx"` / `"dummy"` as a key, token or
+    password — when it is returned, assigned, or passed as a keyword argument
+    in production code. Test files, docstrings, form placeholders, help texts
+    and examples are left alone.
+
+Why it matters:
+    Scaffolding that was meant to be replaced ships: invoices go to
+    `billing@example.com`, the API client authenticates with `"changeme"`,
+    customers see "Lorem ipsum" in their receipts. Nothing fails, because a
+    placeholder is a perfectly valid string.
+
+Example:
+    def support_contact():
+        return {"email": "support@example.com", "phone": "TODO"}
+
+Use instead:
+    def support_contact():
+        return {"email": settings.SUPPORT_EMAIL, "phone": settings.SUPPORT_PHONE}
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Iterator
+
+from analyzer.model import Severity
+from analyzer.registry import Report, rule
+
+_TRIGGERS = re.compile(r"TODO|FIXME|TBD|XXX|xxx|[Cc]hange[-_ ]?me|CHANGE[-_ ]?ME|[Rr]eplace[-_ ]?me|[Yy]our[-_ ]|YOUR[-_]|[Ll]orem ipsum|example\.(com|org|net)|[Dd]oe\b|[Dd]ummy|DUMMY|[Pp]laceholder")
+_PLACEHOLDERS: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(r"^\s*(TODO|FIXME|TBD)\b"), "a TODO marker"),
+    (re.compile(r"\b(change[-_ ]?me|replace[-_ ]?me)\b", re.IGNORECASE), "a change-me placeholder"),
+    (re.compile(r"^<?your[-_][\w-]+>?$|^<?your [\w ]{1,30} here>?$", re.IGNORECASE), "a your-value-here placeholder"),
+    (re.compile(r"\blorem ipsum\b", re.IGNORECASE), "lorem ipsum filler"),
+    (re.compile(r"^(mailto:)?[\w.+-]+@example\.(com|org|net)$|^https?://([\w-]+\.)*example\.(com|org|net)\b", re.IGNORECASE), "an example.com address"),
+    (re.compile(r"^(john|jane) doe$", re.IGNORECASE), "a sample name"),
+)
+# Secret-looking names whose value is only placeholder noise: "xxxx", "sk-xxxx", "dummy".
+_SECRET_NAME = re.compile(r"(key|token|secret|password|passwd|pwd|credential|auth|api)", re.IGNORECASE)
+_NOISE_SECRET = re.compile(r"^([\w-]*[-_])?(x{3,}|X{3,}|dummy|placeholder)([-_][\w-]*)?$")
+# Names, dict keys and keywords whose strings are examples or UI text by design.
+_EXAMPLE_CONTEXT = re.compile(r"(placeholder|example|sample|help|hint|description|doc|usage|title|label|template|default_text|demo|fixture|test)", re.IGNORECASE)
+
+
+@rule("PLACEHOLDER_VALUE", Severity.WARN, on=(ast.Return, ast.Assign, ast.AnnAssign), precision=0.8)
+def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report]:
+    if node.value is None or ctx.is_test_file or not _file_may_hold_placeholders(ctx):
+        return
+    if isinstance(node, ast.Return):
+        context = ctx.function.name if ctx.function is not None else ""
+        where = f"returned by `{context}()`" if context else "returned"
+    else:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        context = " ".join(ast.unparse(t) for t in targets)
+        where = f"assigned to `{context}`"
+    if _EXAMPLE_CONTEXT.search(context):
+        return
+    for constant, name, kind in _placeholders_in(node.value, context):
+        shown = constant.value if len(constant.value) <= 40 else constant.value[:37] + "..."
+        via = f" (as `{name}`)" if name and name != context else ""
+        yield Report(
+            line=constant.lineno,
+            end_line=constant.end_lineno,
+            message=f"{kind} `{shown!r}` is {where}{via} on line {constant.lineno}",
+            evidence=(constant.lineno,),
+        )
+        return  # one finding per statement is enough to send the reader there
+
+
+_last_file: list = [None, False]  # [source text, verdict]: the file being scanned, held so its identity stays unique
+
+
+def _file_may_hold_placeholders(ctx) -> bool:
+    """One regex search per file decides whether any statement is worth a look."""
+    if _last_file[0] is not ctx.source:
+        _last_file[0] = ctx.source
+        _last_file[1] = _TRIGGERS.search(ctx.source) is not None
+    return _last_file[1]
+
+
+def _placeholders_in(node: ast.AST, name: str) -> Iterator[tuple[ast.Constant, str, str]]:
+    """Placeholder strings in a value: itself, container items, and call keyword arguments, with the name each is bound to."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
+            kind = _placeholder_kind(node.value, name)
+            if kind:
+                yield node, name, kind
+    elif isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            key_name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else name
+            if not _EXAMPLE_CONTEXT.search(key_name):
+                yield from _placeholders_in(value, key_name)
+    elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        for element in node.elts:
+            yield from _placeholders_in(element, name)
+    elif isinstance(node, ast.Call):
+        for keyword in node.keywords:
+            if keyword.arg and not _EXAMPLE_CONTEXT.search(keyword.arg):
+                yield from _placeholders_in(keyword.value, keyword.arg)
+
+
+def _placeholder_kind(text: str, name: str) -> str | None:
+    if len(text) > 200 or "\n" in text.strip():
+        return None  # prose and templates, not values
+    for pattern, kind in _PLACEHOLDERS:
+        if pattern.search(text):
+            return kind
+    if _SECRET_NAME.search(name) and _NOISE_SECRET.match(text):
+        return "a dummy secret"
+    return None
