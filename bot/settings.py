@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     review_drafts: bool = False
     # Where the check run's rule links point: the docs/rules/ folder of this project's repository.
     rules_doc_url: str = "https://github.com/ainascan/ainascan/blob/main/docs/rules"
+    # Reliability (bot/queue.py, bot/worker.py, bot/redeliver.py): retries, lost workers, stuck runs, redelivery.
+    job_retries: int = Field(default=2, ge=0)
+    job_retry_intervals: list[int] = [60, 300]  # seconds before each retry; secondary rate limits want a minute
+    worker_heartbeat_seconds: int = Field(default=10, gt=0)  # how often a busy worker says it is alive
+    worker_maintenance_seconds: int = Field(default=15, gt=0)  # how often a worker looks for lost jobs and stuck runs
+    abandoned_after_seconds: int = Field(default=30, gt=0)  # a running job whose worker is silent this long is reclaimed
+    github_timeout_seconds: float = Field(default=30.0, gt=0)
+    scan_budget_seconds: float = Field(default=20.0, gt=0)  # CPU seconds the analyzer may spend on one file
+    redeliver_every_minutes: int = Field(default=0, ge=0)  # 0: off; else workers ask GitHub to redeliver failed webhooks
+    redeliver_window_minutes: int = Field(default=60, gt=0)  # how far back each periodic redelivery looks
 
     @model_validator(mode="after")
     def _needs_a_private_key(self) -> "Settings":
