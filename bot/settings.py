@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     job_timeout_seconds: int = 600
     max_inline_comments: int = 25
     review_drafts: bool = False
+    # The star gate (bot/gate.py): who may run a full-repository scan and read the scan history.
+    star_repo: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")  # unset: no gate
+    star_min_repo_stars: int = Field(default=0, ge=0)  # 0: off; else repositories with this many stars are unlocked
+    star_cache_ttl_seconds: int = Field(default=3600, gt=0)
+    history_retention: int = Field(default=500, gt=0)  # scans kept per repository
+    full_scan_max_download_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
+    full_scan_jobs: int = Field(default=0, ge=0)  # processes for a full scan; 0: one per core
     # Where the check run's rule links point: the docs/rules/ folder of this project's repository.
     rules_doc_url: str = "https://github.com/ainascan/ainascan/blob/main/docs/rules"
     # Reliability (bot/queue.py, bot/worker.py, bot/redeliver.py): retries, lost workers, stuck runs, redelivery.
@@ -42,6 +49,11 @@ class Settings(BaseSettings):
     scan_budget_seconds: float = Field(default=20.0, gt=0)  # CPU seconds the analyzer may spend on one file
     redeliver_every_minutes: int = Field(default=0, ge=0)  # 0: off; else workers ask GitHub to redeliver failed webhooks
     redeliver_window_minutes: int = Field(default=60, gt=0)  # how far back each periodic redelivery looks
+
+    @field_validator("star_repo", mode="before")
+    @classmethod
+    def _blank_star_repo_is_unset(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _needs_a_private_key(self) -> "Settings":
