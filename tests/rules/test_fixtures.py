@@ -4,6 +4,10 @@ A fixture is `tests/rules/fixtures/RULE_ID.py`: positives and near-misses
 that read as documentation. A marker names the line where the finding is
 anchored (Finding.line). Several rules may be expected on one line:
 `# expect: RULE_A, RULE_B`.
+
+A fixture for a rule that needs project context (HALLUCINATED_IMPORT) states
+it in one comment line, and the scan is given that context:
+`# fixture-project: dependencies=fastapi, pyyaml; modules=app`.
 """
 
 from __future__ import annotations
@@ -14,10 +18,26 @@ from pathlib import Path
 import pytest
 
 from analyzer.engine import ScanOptions, scan_source
+from analyzer.project import ProjectContext, normalize_distribution
 from analyzer.registry import all_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9_, ]+)")
+_PROJECT = re.compile(r"^#\s*fixture-project:\s*(.*)$", re.MULTILINE)
+
+
+def fixture_project(source: str) -> ProjectContext | None:
+    """The project context a fixture declares in a `# fixture-project:` line, or None."""
+    match = _PROJECT.search(source)
+    if match is None:
+        return None
+    fields = dict(part.strip().partition("=")[::2] for part in match.group(1).split(";") if "=" in part)
+
+    def listed(key: str) -> frozenset[str]:
+        return frozenset(item.strip() for item in fields.get(key, "").split(",") if item.strip())
+
+    dependencies = frozenset(normalize_distribution(name) for name in listed("dependencies"))
+    return ProjectContext(dependencies, listed("modules"), has_dependency_files=True)
 
 
 def expected_lines(source: str, rule_id: str) -> set[int]:
@@ -45,7 +65,7 @@ def test_rule_flags_exactly_the_marked_lines(rule_id):
         pytest.fail(f"missing fixture for {rule_id}")
     source = path.read_text(encoding="utf-8")
     rule = all_rules()[rule_id]
-    result = scan_source(source, f"app/{rule_id.lower()}.py", ScanOptions(rules=[rule]))
+    result = scan_source(source, f"app/{rule_id.lower()}.py", ScanOptions(rules=[rule], project=fixture_project(source)))
     assert result.error is None, result.error
     flagged = {f.line for f in result.findings}
     expected = expected_lines(source, rule_id)
