@@ -8,6 +8,13 @@ never imports the worker's code.
 Draft pull requests are routed like any other: the worker reads `draft`
 from the pull request and completes a neutral check when drafts are not
 reviewed, so the check still concludes for every head SHA.
+
+The star-gated features are routed here too: `/ainascan full-scan` and
+`/ainascan history` comments on pull requests (bot.commands), the "Full
+scan" button of the check run, and `star` webhooks, which refresh the star
+gate's cache. A `star` webhook needs no installation (the star repository
+may send it through a plain repository webhook); the job itself ignores
+stars of any repository but AINASCAN_STAR_REPO.
 """
 
 from __future__ import annotations
@@ -16,8 +23,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.commands import FULL_SCAN_IDENTIFIER, Command, parse_commands
+
 REVIEW_PULL_REQUEST = "bot.jobs.review_pull_request"
 REVIEW_HEAD_SHA = "bot.jobs.review_head_sha"
+FULL_SCAN = "bot.full_scan.full_scan"
+SCAN_HISTORY = "bot.full_scan.scan_history"
+RECORD_STAR = "bot.gate.record_star"
+
+# Events whose jobs need no installation.
+INSTALLATION_OPTIONAL = frozenset({"star"})
 
 # pull_request actions that put a new head in front of reviewers.
 REVIEWED_PULL_REQUEST_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
@@ -56,7 +71,9 @@ def routed_events() -> frozenset[str]:
 def jobs_for(event: str, payload: dict[str, Any], delivery_id: str | None = None) -> list[JobRequest]:
     """The jobs one webhook asks for; an empty list means acknowledge and ignore it."""
     handler = _HANDLERS.get((event, str(payload.get("action", ""))))
-    if handler is None or _installation_id(payload) is None or _repo(payload) is None:
+    if handler is None or _repo(payload) is None:
+        return []
+    if _installation_id(payload) is None and event not in INSTALLATION_OPTIONAL:
         return []
     return handler(payload, delivery_id)
 
@@ -74,6 +91,20 @@ def review_job_id(repo: str, number: int, head_sha: str) -> str:
 def head_review_job_id(repo: str, head_sha: str) -> str:
     """The RQ job id of a review of one head SHA whose pull requests the worker finds itself."""
     return f"review-head__{_escape(repo)}__{_escape(head_sha)}"
+
+
+def full_scan_job_id(repo: str, number: int | None, head_sha: str | None, user: str) -> str:
+    """The RQ job id of one user's full-scan request: a repeated click or comment collapses while one is pending."""
+    return f"full-scan__{_escape(repo)}__{_escape(str(number))}__{_escape(head_sha or 'head')}__{_escape(user)}"
+
+
+def history_job_id(repo: str, number: int, user: str) -> str:
+    return f"history__{_escape(repo)}__{int(number)}__{_escape(user)}"
+
+
+def star_job_id(repo: str, user: str, delivery_id: str | None, action: str) -> str:
+    """One job per star delivery, so a star and an unstar in a row are both applied, in order."""
+    return f"star__{_escape(repo)}__{_escape(user)}__{_escape(delivery_id or action)}"
 
 
 def log_fields(event: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -97,6 +128,12 @@ def log_fields(event: str, payload: dict[str, Any]) -> dict[str, Any]:
     requested = payload.get("requested_action")
     if isinstance(requested, dict):
         fields["requested_action"] = requested.get("identifier")
+    issue = payload.get("issue")
+    if isinstance(issue, dict) and isinstance(issue.get("pull_request"), dict):
+        fields["pr"] = issue.get("number")
+    sender = payload.get("sender")
+    if event in ("issue_comment", "star") and isinstance(sender, dict):
+        fields["user"] = sender.get("login")
     return fields
 
 
@@ -118,6 +155,74 @@ def _rerun_check_suite(payload: dict[str, Any], delivery_id: str | None) -> list
 @handles("check_run", "rerequested")
 def _rerun_check_run(payload: dict[str, Any], delivery_id: str | None) -> list[JobRequest]:
     return _reviews_for_head(payload, payload.get("check_run") or {}, delivery_id)
+
+
+@handles("issue_comment", "created")
+def _pull_request_command(payload: dict[str, Any], delivery_id: str | None) -> list[JobRequest]:
+    """`/ainascan full-scan` and `/ainascan history` in a new comment on a pull request, by a person (never a bot)."""
+    issue, comment = payload.get("issue") or {}, payload.get("comment") or {}
+    number = issue.get("number")
+    author = comment.get("user") or payload.get("sender") or {}
+    user = author.get("login")
+    if not isinstance(issue.get("pull_request"), dict) or not isinstance(number, int) or not isinstance(user, str) or author.get("type") == "Bot":
+        return []
+    installation_id, repo = _installation_id(payload), _repo(payload)
+    jobs = []
+    for command in parse_commands(comment.get("body")):
+        if command is Command.FULL_SCAN:
+            jobs.append(_full_scan(installation_id, repo, user, number, None, delivery_id))
+        elif command is Command.HISTORY:
+            jobs.append(
+                JobRequest(
+                    function=SCAN_HISTORY,
+                    kwargs={"installation_id": installation_id, "repo": repo, "number": number, "user": user, "delivery_id": delivery_id},
+                    job_id=history_job_id(repo, number, user),
+                    description=f"scan history of {repo}#{number} for {user}",
+                )
+            )
+    return jobs
+
+
+@handles("check_run", "requested_action")
+def _check_run_button(payload: dict[str, Any], delivery_id: str | None) -> list[JobRequest]:
+    """The "Full scan" button: one full scan of the run's head, answered on its (lowest-numbered) pull request."""
+    if (payload.get("requested_action") or {}).get("identifier") != FULL_SCAN_IDENTIFIER:
+        return []
+    check_run = payload.get("check_run") or {}
+    head_sha = check_run.get("head_sha")
+    user = (payload.get("sender") or {}).get("login")
+    if not isinstance(head_sha, str) or not head_sha or not isinstance(user, str):
+        return []
+    numbers = sorted(pr["number"] for pr in check_run.get("pull_requests") or [] if isinstance(pr, dict) and isinstance(pr.get("number"), int))
+    number = numbers[0] if numbers else None
+    return [_full_scan(_installation_id(payload), _repo(payload), user, number, head_sha, delivery_id)]
+
+
+@handles("star", "created", "deleted")
+def _star(payload: dict[str, Any], delivery_id: str | None) -> list[JobRequest]:
+    """A star given or taken back: refresh the star gate's cache for that user (the job checks the repository)."""
+    user = (payload.get("sender") or {}).get("login")
+    if not isinstance(user, str) or not user:
+        return []
+    repo, action = _repo(payload), str(payload["action"])
+    return [
+        JobRequest(
+            function=RECORD_STAR,
+            kwargs={"star_repo": repo, "user": user, "starred": action == "created", "delivery_id": delivery_id},
+            job_id=star_job_id(repo, user, delivery_id, action),
+            description=f"star {action} on {repo} by {user}",
+        )
+    ]
+
+
+def _full_scan(installation_id: int, repo: str, user: str, number: int | None, head_sha: str | None, delivery_id: str | None) -> JobRequest:
+    where = f"#{number}" if number is not None else f"@{str(head_sha)[:7]}"
+    return JobRequest(
+        function=FULL_SCAN,
+        kwargs={"installation_id": installation_id, "repo": repo, "user": user, "number": number, "head_sha": head_sha, "delivery_id": delivery_id},
+        job_id=full_scan_job_id(repo, number, head_sha, user),
+        description=f"full scan of {repo}{where} for {user}",
+    )
 
 
 def _reviews_for_head(payload: dict[str, Any], checked: dict[str, Any], delivery_id: str | None) -> list[JobRequest]:

@@ -12,9 +12,14 @@ import yaml
 from rq.job import validate_job_id
 
 from bot.events import (
+    FULL_SCAN,
+    RECORD_STAR,
     REVIEW_HEAD_SHA,
     REVIEW_PULL_REQUEST,
+    SCAN_HISTORY,
+    full_scan_job_id,
     head_review_job_id,
+    history_job_id,
     jobs_for,
     log_fields,
     review_job_id,
@@ -130,13 +135,12 @@ def test_a_rerequested_check_run_of_a_fork_reviews_the_head_sha(webhook_fixtures
     assert job.kwargs["head_sha"] == payload["check_run"]["head_sha"]
 
 
-@pytest.mark.parametrize("identifier", ["full-scan", "lgtm|26764"])
-def test_check_run_buttons_are_not_routed_yet(webhook_fixtures, identifier):
+def test_a_button_that_is_not_ours_is_not_routed(webhook_fixtures):
     payload = load(webhook_fixtures, "check_run__requested_action")
-    payload["requested_action"]["identifier"] = identifier
+    assert payload["requested_action"]["identifier"] == "lgtm|26764"
 
     assert jobs_for("check_run", payload) == []
-    assert log_fields("check_run", payload)["requested_action"] == identifier
+    assert log_fields("check_run", payload)["requested_action"] == "lgtm|26764"
 
 
 @pytest.mark.parametrize("action", ["created", "completed"])
@@ -158,7 +162,6 @@ def test_a_completed_check_suite_triggers_nothing(webhook_fixtures):
         ("installation", "installation__created"),
         ("issue_comment", "issue_comment__created"),
         ("issue_comment", "issue_comment__created.with-installation"),
-        ("star", "star__created"),
     ],
 )
 def test_events_with_nothing_to_review_ask_for_no_job(webhook_fixtures, event, name):
@@ -213,7 +216,7 @@ def test_the_manifest_subscribes_to_every_routed_event_with_the_permissions_the_
     manifest = yaml.safe_load((PROJECT_ROOT / "app.yml").read_text(encoding="utf-8"))
 
     assert routed_events() <= set(manifest["default_events"])
-    assert set(manifest["default_events"]) == {"pull_request", "check_run", "check_suite", "issue_comment"}
+    assert set(manifest["default_events"]) == {"pull_request", "check_run", "check_suite", "issue_comment", "star"}
     assert manifest["default_permissions"] == {
         "checks": "write",
         "pull_requests": "write",
@@ -232,4 +235,139 @@ def test_job_arguments_bind_to_the_worker_functions(webhook_fixtures):
 
     for request in (pull_request, head):
         function = getattr(jobs, request.function.rsplit(".", 1)[1])
+        inspect.signature(function).bind(**request.kwargs)
+
+
+# ---------------------------------------------------------------- star-gated commands, the button, star webhooks
+
+
+def pull_request_comment(webhook_fixtures: Path, body: str) -> dict:
+    """The real issue_comment payload, on a pull request (issues carry `pull_request` when they are one)."""
+    payload = load(webhook_fixtures, "issue_comment__created.with-installation")
+    payload["issue"]["pull_request"] = {"url": payload["issue"]["url"].replace("/issues/", "/pulls/")}
+    payload["comment"]["body"] = body
+    return payload
+
+
+def test_a_full_scan_comment_on_a_pull_request_asks_for_one_full_scan_for_its_author(webhook_fixtures):
+    payload = pull_request_comment(webhook_fixtures, "Could you look at everything?\n/ainascan full-scan")
+
+    [job] = jobs_for("issue_comment", payload, "d-3")
+
+    assert job.function == FULL_SCAN
+    assert job.kwargs == {
+        "installation_id": payload["installation"]["id"],
+        "repo": payload["repository"]["full_name"],
+        "user": payload["comment"]["user"]["login"],
+        "number": payload["issue"]["number"],
+        "head_sha": None,  # the worker reads the pull request's head when it runs
+        "delivery_id": "d-3",
+    }
+    assert job.job_id == full_scan_job_id(payload["repository"]["full_name"], payload["issue"]["number"], None, payload["comment"]["user"]["login"])
+    validate_job_id(job.job_id)
+
+
+def test_a_history_comment_asks_for_the_history_and_both_commands_ask_for_both(webhook_fixtures):
+    payload = pull_request_comment(webhook_fixtures, "/ainascan history\n/ainascan full-scan")
+
+    history, full = jobs_for("issue_comment", payload, "d-4")
+
+    assert (history.function, full.function) == (SCAN_HISTORY, FULL_SCAN)
+    assert history.kwargs == {
+        "installation_id": payload["installation"]["id"],
+        "repo": payload["repository"]["full_name"],
+        "number": payload["issue"]["number"],
+        "user": payload["comment"]["user"]["login"],
+        "delivery_id": "d-4",
+    }
+    assert history.job_id == history_job_id(payload["repository"]["full_name"], payload["issue"]["number"], payload["comment"]["user"]["login"])
+
+
+def test_commands_are_ignored_on_issues_from_bots_and_when_edited(webhook_fixtures):
+    on_issue = pull_request_comment(webhook_fixtures, "/ainascan full-scan")
+    del on_issue["issue"]["pull_request"]
+    by_bot = pull_request_comment(webhook_fixtures, "/ainascan full-scan")
+    by_bot["comment"]["user"]["type"] = "Bot"
+    edited = with_changes(pull_request_comment(webhook_fixtures, "/ainascan full-scan"), action="edited")
+    chatter = pull_request_comment(webhook_fixtures, "Looks good; the `/ainascan full-scan` command can wait.")
+
+    for payload in (on_issue, by_bot, edited, chatter):
+        assert jobs_for("issue_comment", payload) == []
+
+
+def test_the_full_scan_button_asks_for_a_full_scan_of_the_runs_head_for_whoever_clicked(webhook_fixtures):
+    payload = load(webhook_fixtures, "check_run__requested_action")
+    payload["requested_action"]["identifier"] = "full-scan"
+    pulls = payload["check_run"]["pull_requests"]
+    payload["check_run"]["pull_requests"] = [dict(pulls[0], number=9), *pulls]
+
+    [job] = jobs_for("check_run", payload, "d-5")
+
+    assert job.function == FULL_SCAN
+    assert job.kwargs == {
+        "installation_id": payload["installation"]["id"],
+        "repo": payload["repository"]["full_name"],
+        "user": payload["sender"]["login"],
+        "number": min(9, pulls[0]["number"]),
+        "head_sha": payload["check_run"]["head_sha"],
+        "delivery_id": "d-5",
+    }
+    validate_job_id(job.job_id)
+
+
+def test_the_full_scan_button_of_a_fork_leaves_the_pull_request_to_the_worker(webhook_fixtures):
+    payload = load(webhook_fixtures, "check_run__requested_action")
+    payload["requested_action"]["identifier"] = "full-scan"
+    payload["check_run"]["pull_requests"] = []
+
+    [job] = jobs_for("check_run", payload)
+
+    assert (job.kwargs["number"], job.kwargs["head_sha"]) == (None, payload["check_run"]["head_sha"])
+
+
+@pytest.mark.parametrize(("action", "starred"), [("created", True), ("deleted", False)])
+def test_star_webhooks_ask_for_a_cache_update_even_without_an_installation(webhook_fixtures, action, starred):
+    payload = with_changes(load(webhook_fixtures, "star__created"), action=action)
+    assert "installation" not in payload  # a plain repository webhook on the star repository sends these
+
+    [job] = jobs_for("star", payload, "d-6")
+
+    assert job.function == RECORD_STAR
+    assert job.kwargs == {"star_repo": payload["repository"]["full_name"], "user": payload["sender"]["login"], "starred": starred, "delivery_id": "d-6"}
+    validate_job_id(job.job_id)
+
+
+def test_each_star_delivery_is_its_own_job_so_a_star_and_an_unstar_both_apply(webhook_fixtures):
+    starred = load(webhook_fixtures, "star__created")
+    unstarred = with_changes(starred, action="deleted")
+
+    ids = {jobs_for("star", starred, "d-7")[0].job_id, jobs_for("star", unstarred, "d-8")[0].job_id, jobs_for("star", starred, "d-9")[0].job_id}
+
+    assert len(ids) == 3
+
+
+def test_log_fields_name_the_commenter_and_the_pull_request(webhook_fixtures):
+    payload = pull_request_comment(webhook_fixtures, "/ainascan history")
+
+    logged = log_fields("issue_comment", payload)
+
+    assert (logged["pr"], logged["user"]) == (payload["issue"]["number"], payload["sender"]["login"])
+
+
+def test_star_gated_job_arguments_bind_to_their_functions(webhook_fixtures):
+    import bot.full_scan
+    import bot.gate
+
+    button = load(webhook_fixtures, "check_run__requested_action")
+    button["requested_action"]["identifier"] = "full-scan"
+    requests = [
+        *jobs_for("issue_comment", pull_request_comment(webhook_fixtures, "/ainascan full-scan\n/ainascan history"), "d"),
+        *jobs_for("check_run", button, "d"),
+        *jobs_for("star", load(webhook_fixtures, "star__created"), "d"),
+    ]
+
+    assert {request.function for request in requests} == {FULL_SCAN, SCAN_HISTORY, RECORD_STAR}
+    for request in requests:
+        module, name = request.function.rsplit(".", 1)
+        function = getattr({"bot.full_scan": bot.full_scan, "bot.gate": bot.gate}[module], name)
         inspect.signature(function).bind(**request.kwargs)
