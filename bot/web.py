@@ -3,12 +3,14 @@
 It never calls GitHub and never imports the worker's code: all it does is
 check the size and the signature of the raw body, parse the JSON, route it
 (bot.events) and enqueue (bot.queue). /healthz says the process is alive,
-/readyz that Redis answers.
+/readyz that Redis answers, /metrics shows the deployment's metrics
+(bot.metrics) in Prometheus format.
 
-/metrics comes with a later issue: every webhook ends in one log line whose
-`outcome` field (queued, collapsed, duplicate, ignored, unavailable,
-refused:<status>) is the label its counter will use, and the queue is on
-`app.state.job_queue` for queue-depth gauges.
+Every webhook ends in one log line whose `outcome` field (queued, collapsed,
+duplicate, ignored, pong, unavailable, refused:<status>) is also the label
+it is counted under, after the response is sent. Deliveries refused before
+their signature is verified are counted under the event `unverified`: an
+unsigned request must not be able to invent label values.
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ import json
 import logging
 from typing import Any
 
+import redis
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from bot.events import jobs_for, log_fields
 from bot.logs import fields
+from bot.metrics import MetricsStore, record_webhook, render
 from bot.queue import JobQueue, QueueUnavailable
 from bot.settings import Settings, get_settings
 
@@ -34,6 +40,7 @@ WEBHOOK_PATH = "/api/github/webhooks"
 MAX_BODY_BYTES = 25 * 1024 * 1024  # GitHub does not send payloads over 25 MB.
 SIGNATURE_PREFIX = "sha256="
 LOGGED_EVENTS = frozenset({"installation", "installation_repositories"})
+UNVERIFIED_EVENT = "unverified"
 
 
 class BodyTooLarge(Exception):
@@ -70,6 +77,7 @@ def create_app(settings: Settings | None = None, job_queue: JobQueue | None = No
     secret = settings.webhook_secret.get_secret_value().encode("utf-8")
     app = FastAPI(title="AINAScan", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.job_queue = job_queue
+    metrics = app.state.metrics = MetricsStore(job_queue.connection)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -82,6 +90,15 @@ def create_app(settings: Settings | None = None, job_queue: JobQueue | None = No
         log.warning("not ready: Redis does not answer")
         return JSONResponse({"status": "unavailable", "reason": "Redis does not answer"}, status_code=503)
 
+    @app.get("/metrics")
+    async def metrics_page() -> Response:
+        try:
+            exposition = await run_in_threadpool(render, metrics, job_queue.queue)
+        except redis.RedisError as exc:
+            log.warning("metrics unavailable: Redis does not answer (%s)", exc.__class__.__name__)
+            return Response("# metrics unavailable: Redis does not answer\n", status_code=503, media_type="text/plain")
+        return Response(exposition, media_type=CONTENT_TYPE_LATEST)
+
     @app.post(WEBHOOK_PATH)
     async def webhook(request: Request) -> JSONResponse:
         delivery_id = request.headers.get("x-github-delivery")
@@ -89,45 +106,55 @@ def create_app(settings: Settings | None = None, job_queue: JobQueue | None = No
         try:
             body = await read_capped_body(request)
         except BodyTooLarge:
-            return _refuse(413, "payload too large", delivery_id=delivery_id, event=event)
+            return _refuse(metrics, 413, "payload too large", UNVERIFIED_EVENT, delivery_id=delivery_id, event=event)
         if not signature_is_valid(secret, body, request.headers.get("x-hub-signature-256")):
-            return _refuse(401, "bad or missing X-Hub-Signature-256", delivery_id=delivery_id, event=event)
+            return _refuse(metrics, 401, "bad or missing X-Hub-Signature-256", UNVERIFIED_EVENT, delivery_id=delivery_id, event=event)
         try:
             payload = json.loads(body)
         except (UnicodeDecodeError, ValueError):
-            return _refuse(400, "body is not JSON", delivery_id=delivery_id, event=event)
+            return _refuse(metrics, 400, "body is not JSON", event, delivery_id=delivery_id, event=event)
         if not isinstance(payload, dict):
-            return _refuse(400, "body is not a JSON object", delivery_id=delivery_id, event=event)
+            return _refuse(metrics, 400, "body is not a JSON object", event, delivery_id=delivery_id, event=event)
         if not event:
-            return _refuse(400, "missing X-GitHub-Event", delivery_id=delivery_id)
-        return await _accept(job_queue, event, payload, delivery_id)
+            return _refuse(metrics, 400, "missing X-GitHub-Event", event, delivery_id=delivery_id)
+        return await _accept(job_queue, metrics, event, payload, delivery_id)
 
     return app
 
 
-async def _accept(job_queue: JobQueue, event: str, payload: dict[str, Any], delivery_id: str | None) -> JSONResponse:
+def _counted(metrics: MetricsStore, event: str | None, outcome: str) -> BackgroundTask:
+    """Count the delivery once the response has gone out, so a slow Redis never delays GitHub's answer."""
+    return BackgroundTask(record_webhook, event or "none", outcome, store=metrics)
+
+
+async def _accept(job_queue: JobQueue, metrics: MetricsStore, event: str, payload: dict[str, Any], delivery_id: str | None) -> JSONResponse:
     context = {"delivery_id": delivery_id, **log_fields(event, payload)}
     if event == "ping":
-        log.info("ping", extra=fields(**context, zen=payload.get("zen")))
-        return JSONResponse({"status": "pong"})
+        log.info("ping", extra=fields(**context, zen=payload.get("zen"), outcome="pong"))
+        return JSONResponse({"status": "pong"}, background=_counted(metrics, event, "pong"))
     requests = jobs_for(event, payload, delivery_id)
     if not requests:
         level = logging.INFO if event in LOGGED_EVENTS or "requested_action" in context else logging.DEBUG
         log.log(level, "webhook acknowledged, nothing to do", extra=fields(**context, outcome="ignored"))
-        return JSONResponse({"status": "ignored"}, status_code=202)
+        return JSONResponse({"status": "ignored"}, status_code=202, background=_counted(metrics, event, "ignored"))
     try:
         submission = await run_in_threadpool(job_queue.submit, delivery_id, requests)
     except QueueUnavailable as exc:
         log.error("webhook not queued: %s", exc, extra=fields(**context, outcome="unavailable"))
-        return JSONResponse({"status": "unavailable", "reason": "queue unavailable"}, status_code=503)
+        return JSONResponse({"status": "unavailable", "reason": "queue unavailable"}, status_code=503, background=_counted(metrics, event, "unavailable"))
     log.info(
         "webhook %s",
         submission.status,
         extra=fields(**context, outcome=submission.status, enqueued=submission.enqueued, collapsed=submission.collapsed),
     )
-    return JSONResponse({"status": submission.status, "enqueued": submission.enqueued, "collapsed": submission.collapsed}, status_code=202)
+    return JSONResponse(
+        {"status": submission.status, "enqueued": submission.enqueued, "collapsed": submission.collapsed},
+        status_code=202,
+        background=_counted(metrics, event, submission.status),
+    )
 
 
-def _refuse(status_code: int, reason: str, **context: Any) -> JSONResponse:
-    log.warning("webhook refused: %s", reason, extra=fields(**context, outcome=f"refused:{status_code}"))
-    return JSONResponse({"status": "refused", "reason": reason}, status_code=status_code)
+def _refuse(metrics: MetricsStore, status_code: int, reason: str, counted_event: str | None, **context: Any) -> JSONResponse:
+    outcome = f"refused:{status_code}"
+    log.warning("webhook refused: %s", reason, extra=fields(**context, outcome=outcome))
+    return JSONResponse({"status": "refused", "reason": reason}, status_code=status_code, background=_counted(metrics, counted_event, outcome))
