@@ -69,7 +69,7 @@ _DESERIALIZING_MODULES = {
     "pd": frozenset({"read_pickle"}),
 }
 
-_TLS_LAST = frozenset({"_create_unverified_context", "wrap_socket", "TCPConnector"})
+_TLS_LAST = frozenset({"_create_unverified_context", "wrap_socket", "TCPConnector", "PoolManager", "HTTPSConnectionPool"})
 
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _HTTP_MODULES = frozenset({"requests", "httpx"})
