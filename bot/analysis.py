@@ -2,7 +2,8 @@
 
 A finding is introduced when one of its evidence lines is a line the pull
 request added. Files that could not be analyzed (binary, too large for the
-API or the analyzer, unparsable) are named with a reason, never dropped.
+API or the analyzer, unparsable, over the per-file CPU budget) are named with
+a reason, never dropped.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analyzer.diff import DiffScope, FileChange
-from analyzer.engine import ScanOptions, scan_source
+from analyzer.engine import ScanOptions
 from analyzer.model import Finding
+from bot.budget import DEFAULT_BUDGET_SECONDS, scan_within
 from bot.pull_request import Blob, ReviewPlan, Skipped
 
 
@@ -29,8 +31,8 @@ class Analysis:
         return len(self.sources)
 
 
-def analyze(plan: ReviewPlan, blobs: dict[str, Blob | None], options: ScanOptions) -> Analysis:
-    """Scan each planned file's head contents and keep the findings whose evidence the pull request added."""
+def analyze(plan: ReviewPlan, blobs: dict[str, Blob | None], options: ScanOptions, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> Analysis:
+    """Scan each planned file's head contents (each within `budget_seconds` of CPU) and keep the findings the pull request added."""
     analysis = Analysis(changes=dict(plan.changes), skipped=list(plan.skipped))
     scope = DiffScope(files=plan.changes)
     for path in sorted(plan.changes):
@@ -40,7 +42,7 @@ def analyze(plan: ReviewPlan, blobs: dict[str, Blob | None], options: ScanOption
             analysis.skipped.append(Skipped(path, reason))
             continue
         assert blob is not None and blob.text is not None
-        result = scan_source(blob.text, path, options)
+        result = scan_within(blob.text, path, options, budget_seconds)
         if result.error is not None:
             analysis.skipped.append(Skipped(path, f"{result.error.kind}: {result.error.message}"))
             if result.error.kind != "rule-error":
@@ -55,6 +57,8 @@ def _unreadable(blob: Blob | None, max_bytes: int) -> str | None:
     """Why a blob cannot be analyzed, or None when it can."""
     if blob is None:
         return "not a file at the head commit"
+    if blob.problem:
+        return blob.problem
     if blob.is_binary:
         return "binary file"
     if blob.byte_size > max_bytes:

@@ -5,6 +5,11 @@ updates it instead of opening a second one. GitHub does not let a completed
 run go back to `in_progress`, so a completed run is updated in place when
 the job completes; annotations it already shows are not appended twice, and
 when it already shows exactly this result nothing is sent at all.
+
+Creating a run and appending annotations are not safe to send twice, so
+after a failure whose outcome is unknown (a timeout, a 502) each of these
+writes looks at the commit's runs, or the run's annotations, again before it
+tries once more (`bot.github.reconciled`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.github import paginate
+from bot.github import paginate, reconciled
 from bot.publish import CHECK_NAME, CheckResult, already_published, annotation_key, check_run_updates
 
 
@@ -32,13 +37,21 @@ def find_check_run(gh, repo: str, head_sha: str, app_id: int | None = None) -> d
 
 def start_check_run(gh, repo: str, head_sha: str, app_id: int | None = None) -> dict[str, Any]:
     """The run this job will complete: a new one `in_progress`, or the existing one (set `in_progress` unless completed)."""
-    run = find_check_run(gh, repo, head_sha, app_id)
-    if run is None:
-        body = {"name": CHECK_NAME, "head_sha": head_sha, "status": "in_progress", "started_at": _now()}
-        return gh.request("POST", f"/repos/{repo}/check-runs", json=body).json()
-    if run.get("status") not in ("completed", "in_progress"):
-        run = gh.request("PATCH", f"/repos/{repo}/check-runs/{run['id']}", json={"status": "in_progress", "started_at": _now()}).json()
-    return run
+
+    def start() -> dict[str, Any]:
+        run = find_check_run(gh, repo, head_sha, app_id)
+        if run is None:
+            body = {"name": CHECK_NAME, "head_sha": head_sha, "status": "in_progress", "started_at": _now()}
+            return gh.request("POST", f"/repos/{repo}/check-runs", json=body).json()
+        if run.get("status") not in ("completed", "in_progress"):
+            run = gh.request("PATCH", f"/repos/{repo}/check-runs/{run['id']}", json={"status": "in_progress", "started_at": _now()}).json()
+        return run
+
+    return reconciled(start, f"starting the check run of {repo}@{head_sha[:7]}")
+
+
+def get_check_run(gh, repo: str, run_id: int) -> dict[str, Any]:
+    return gh.request("GET", f"/repos/{repo}/check-runs/{run_id}").json()
 
 
 def annotations_present(gh, repo: str, run: dict[str, Any]) -> set[tuple]:
@@ -50,14 +63,23 @@ def annotations_present(gh, repo: str, run: dict[str, Any]) -> set[tuple]:
 
 def complete_check_run(gh, repo: str, run: dict[str, Any], result: CheckResult) -> int:
     """Complete `run` with `result`, 50 annotations a request; returns the number of requests sent (0: already showing it)."""
-    present = annotations_present(gh, repo, run)
-    if already_published(result, run, present):
-        return 0
-    bodies = check_run_updates(result, present)
-    bodies[-1]["completed_at"] = _now()
-    for body in bodies:
-        gh.request("PATCH", f"/repos/{repo}/check-runs/{run['id']}", json=body)
-    return len(bodies)
+    seen = {"run": run, "attempts": 0}
+
+    def complete() -> int:
+        if seen["attempts"]:  # an earlier attempt may have appended some annotations: look again
+            seen["run"] = get_check_run(gh, repo, run["id"])
+        seen["attempts"] += 1
+        current = seen["run"]
+        present = annotations_present(gh, repo, current)
+        if already_published(result, current, present):
+            return 0
+        bodies = check_run_updates(result, present)
+        bodies[-1]["completed_at"] = _now()
+        for body in bodies:
+            gh.request("PATCH", f"/repos/{repo}/check-runs/{run['id']}", json=body)
+        return len(bodies)
+
+    return reconciled(complete, f"completing check run {run['id']} of {repo}")
 
 
 def conclude(gh, repo: str, head_sha: str, result: CheckResult, app_id: int | None = None, *, replace_completed: bool = True) -> dict[str, Any] | None:
@@ -66,12 +88,17 @@ def conclude(gh, repo: str, head_sha: str, result: CheckResult, app_id: int | No
     With replace_completed=False a run that already completed keeps its
     verdict: a superseded head's real review is worth more than "superseded".
     """
-    run = find_check_run(gh, repo, head_sha, app_id)
-    if run is None:
+
+    def find_or_create_completed() -> tuple[dict[str, Any], bool]:
+        found = find_check_run(gh, repo, head_sha, app_id)
+        if found is not None:
+            return found, False
         output = {"title": result.title, "summary": result.summary}
         body = {"name": CHECK_NAME, "head_sha": head_sha, "status": "completed", "conclusion": result.conclusion, "completed_at": _now(), "output": output}
-        return gh.request("POST", f"/repos/{repo}/check-runs", json=body).json()
-    if run.get("status") == "completed" and not replace_completed:
+        return gh.request("POST", f"/repos/{repo}/check-runs", json=body).json(), True
+
+    run, created = reconciled(find_or_create_completed, f"concluding {repo}@{head_sha[:7]}")
+    if created or (run.get("status") == "completed" and not replace_completed):
         return run
     complete_check_run(gh, repo, run, result)
     return run

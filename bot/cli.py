@@ -1,9 +1,11 @@
 """The `ainascan` console script: the analyzer's commands, plus the bot's server commands.
 
 `serve` runs the web process (FastAPI under uvicorn), `worker` an RQ worker
-with its scheduler. Both read their settings from the environment and stop
-at start with one line naming a missing or malformed variable. Server
-imports are lazy so that `ainascan scan` starts fast.
+with its scheduler (bot/worker.py: short heartbeats, lost jobs reclaimed,
+stuck check runs reaped), `redeliver` asks GitHub to deliver again the
+webhooks that failed (bot/redeliver.py). They read their settings from the
+environment and stop at start with one line naming a missing or malformed
+variable. Server imports are lazy so that `ainascan scan` starts fast.
 """
 
 from __future__ import annotations
@@ -13,13 +15,11 @@ import sys
 
 from analyzer.cli import build_parser, dispatch
 
-# Jobs left STARTED by a worker that died are reclaimed at the next maintenance run.
-WORKER_MAINTENANCE_SECONDS = 60
 JOBS_MODULE = "bot.jobs"
 
 
 def add_server_commands(subparsers: argparse._SubParsersAction) -> None:
-    serve = subparsers.add_parser("serve", help="run the GitHub App's web process (webhooks, /healthz, /readyz)")
+    serve = subparsers.add_parser("serve", help="run the GitHub App's web process (webhooks, /healthz, /readyz, /metrics)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     serve.set_defaults(handler=run_serve)
@@ -27,6 +27,29 @@ def add_server_commands(subparsers: argparse._SubParsersAction) -> None:
     worker = subparsers.add_parser("worker", help="run an RQ worker (with its scheduler) that reviews pull requests")
     worker.add_argument("--burst", action="store_true", help="work until the queue is empty, then exit")
     worker.set_defaults(handler=run_worker)
+
+    register = subparsers.add_parser(
+        "register",
+        help="create the GitHub App from app.yml (GitHub's App-manifest flow) and write its credentials to an env file",
+        description="Serves a page on 127.0.0.1 that sends app.yml to GitHub as an App manifest, then writes the new "
+        "App's id, private key and webhook secret to the env file (mode 0600), keeping its other lines.",
+    )
+    register.add_argument("--org", help="register the App for this organization (default: your personal account)")
+    register.add_argument("--webhook-url", help="where GitHub delivers webhooks: https://YOUR-HOST/api/github/webhooks")
+    register.add_argument("--name", help="the App's name, unique on GitHub (default: app.yml's; editable on GitHub's page)")
+    register.add_argument("--github-url", default="https://github.com", help="GitHub, or https://HOST for GitHub Enterprise Server (default: %(default)s)")
+    register.add_argument("--api-url", help="GitHub's API (default: from --github-url: api.github.com, or HOST/api/v3)")
+    register.add_argument("--env-file", default="deploy/.env", help="where the credentials are written (default: %(default)s)")
+    register.add_argument("--manifest", default="app.yml", help="the App manifest (default: %(default)s)")
+    register.add_argument("--port", type=int, default=0, help="port of the local page on 127.0.0.1 (default: any free port)")
+    register.add_argument("--timeout", type=float, default=900, help="seconds to wait for GitHub's answer (default: %(default)s)")
+    register.add_argument("--no-browser", action="store_true", help="only print the local page's address")
+    register.set_defaults(handler=run_register)
+
+    redeliver = subparsers.add_parser("redeliver", help="ask GitHub to deliver again the webhooks that failed (Redis down, web process down)")
+    redeliver.add_argument("--since", default="1h", help="how far back to look: 30m, 1h, 2d (default: 1h; GitHub keeps a few days)")
+    redeliver.add_argument("--dry-run", action="store_true", help="list what would be redelivered, request nothing")
+    redeliver.set_defaults(handler=run_redeliver)
 
 
 def _settings_and_logging():
@@ -56,17 +79,39 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     settings = _settings_and_logging()
     import redis
-    from rq import Queue, Worker
+    from rq import Queue
 
     connection = _redis_from(redis.Redis.from_url, settings.redis_url)
     _preload_jobs()
+    from bot.worker import ReviewWorker
+
     try:
         queue = Queue(settings.queue_name, connection=connection, default_timeout=settings.job_timeout_seconds)
-        worker = Worker([queue], connection=connection, maintenance_interval=WORKER_MAINTENANCE_SECONDS)
+        worker = ReviewWorker([queue], settings, connection=connection)
         worker.work(burst=args.burst, with_scheduler=True)
     except redis.ConnectionError as exc:
         raise SystemExit(f"ainascan: cannot reach Redis at AINASCAN_REDIS_URL ({exc})") from None
     return 0
+
+
+def run_redeliver(args: argparse.Namespace) -> int:
+    from bot.redeliver import parse_duration, redeliver_failed
+
+    try:
+        window = parse_duration(args.since)
+    except ValueError as exc:
+        raise SystemExit(f"ainascan: --since {exc}") from None
+    settings = _settings_and_logging()
+    report = redeliver_failed(settings, window, dry_run=args.dry_run)
+    for line in report.lines():
+        print(line)
+    return 1 if report.errors else 0
+
+
+def run_register(args: argparse.Namespace) -> int:
+    from bot.register import run
+
+    return run(args)
 
 
 def _preload_jobs() -> None:

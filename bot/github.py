@@ -8,15 +8,26 @@ work-horse of each RQ job reuses the token of the one before instead of
 minting a new one. The retry policy never sleeps for long inside a worker:
 when GitHub's hourly budget is spent it raises `RateLimited`, and the job is
 rescheduled for the reset time.
+
+Only requests that are safe to send twice are retried here (reads, GraphQL
+queries, token minting, edits that set a value): GitHub may have carried out
+a write whose answer was lost (a timeout, a reset connection, a 502 after the
+fact). A write that creates something (a check run, a review) or appends
+(annotations) is instead repeated by its caller through `reconciled`, which
+reads GitHub's state again first, so nothing is ever created twice.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
+import httpx
 import redis
 from githubkit import AppAuthStrategy, GitHub
 from githubkit.cache import RedisCacheStrategy
@@ -38,6 +49,14 @@ USER_AGENT = "AINAScan"
 TOKEN_CACHE_PREFIX = "ainascan:githubkit"
 # The longest a worker sleeps before one retry; anything longer reschedules the job.
 MAX_RETRY_SLEEP = timedelta(seconds=60)
+WRITE_ATTEMPTS = 4
+# Writes that set a value (the same request twice leaves the same state): safe to repeat blindly.
+_REPEATABLE_WRITES = (
+    ("POST", re.compile(r".*/graphql$")),  # the bot's GraphQL is queries only
+    ("POST", re.compile(r".*/app/installations/\d+/access_tokens$")),
+    ("PATCH", re.compile(r".*/pulls/comments/\d+$")),
+)
+T = TypeVar("T")
 
 
 class RateLimited(Exception):
@@ -53,7 +72,9 @@ class RateLimited(Exception):
 class RetryPolicy:
     """githubkit's `auto_retry=`: which failed requests to retry, after how long, and when to give up to the scheduler.
 
-    - 5xx answers and timeouts: retried `max_retries` times, sleeping 1, 2, 4 ... seconds.
+    - 5xx answers, timeouts and dropped connections: retried `max_retries`
+      times, sleeping 1, 2, 4 ... seconds, when the request is repeatable;
+      other writes are left to their caller's `reconciled` loop.
     - secondary rate limits: retried after `retry-after` when that is at most
       `max_sleep`; a longer wait raises RateLimited.
     - the primary (hourly) limit spent: RateLimited at once, for the reset time.
@@ -65,6 +86,7 @@ class RetryPolicy:
 
     def __call__(self, exc: GitHubException, retry_count: int) -> RetryOption:
         exc = unwrap(exc)
+        # A rate-limited request was refused before GitHub did anything: repeating it is always safe.
         if isinstance(exc, PrimaryRateLimitExceeded):
             raise RateLimited(self.clock() + exc.retry_after, "primary") from None
         if isinstance(exc, SecondaryRateLimitExceeded):
@@ -73,16 +95,75 @@ class RetryPolicy:
                 raise RateLimited(self.clock() + wait, "secondary") from None
             log.warning("secondary rate limit on %s %s; retrying in %ss", exc.request.method, exc.request.url.path, int(wait.total_seconds()))
             return RetryOption(True, wait)
-        if retry_count >= self.max_retries:
+        if retry_count >= self.max_retries or not is_transient(exc):
             return RetryOption(False)
-        transient = isinstance(exc, RequestTimeout) or (
-            isinstance(exc, RequestFailed) and exc.response.status_code >= 500
-        )
-        if not transient:
-            return RetryOption(False)
+        request = request_of(exc)
+        if request is None or not is_repeatable(request):
+            return RetryOption(False)  # the caller reconciles: GitHub may have done it already
         wait = min(timedelta(seconds=2**retry_count), self.max_sleep)
         log.warning("%s; retry %d in %ss", describe_error(exc), retry_count + 1, int(wait.total_seconds()))
         return RetryOption(True, wait)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure that may pass if the request is made again: 5xx, a timeout, a dropped or refused connection."""
+    exc = unwrap(exc)
+    if isinstance(exc, RequestFailed):
+        return exc.response.status_code >= 500
+    if isinstance(exc, RequestError):  # RequestTimeout included
+        return isinstance(exc.exc, httpx.TransportError)
+    return False
+
+
+def request_of(exc: BaseException) -> httpx.Request | None:
+    """The HTTP request a GitHub error is about, when it is known."""
+    exc = unwrap(exc)
+    if isinstance(exc, RequestFailed):
+        return exc.request
+    inner = getattr(exc, "exc", None)
+    try:
+        return inner.request if isinstance(inner, httpx.RequestError) else None
+    except RuntimeError:  # httpx raises when an error carries no request
+        return None
+
+
+def is_repeatable(request: httpx.Request) -> bool:
+    """Whether sending `request` twice leaves GitHub as sending it once would (reads, queries, value-setting edits)."""
+    if request.method in ("GET", "HEAD"):
+        return True
+    path = request.url.path
+    if any(request.method == method and pattern.match(path) for method, pattern in _REPEATABLE_WRITES):
+        return True
+    if request.method == "PATCH" and "/check-runs/" in path:
+        return not _appends_annotations(request)
+    return False
+
+
+def _appends_annotations(request: httpx.Request) -> bool:
+    try:
+        body = json.loads(request.content or b"{}")
+    except (ValueError, httpx.RequestNotRead):
+        return True
+    return bool(isinstance(body, dict) and (body.get("output") or {}).get("annotations"))
+
+
+def reconciled(write: Callable[[], T], what: str, attempts: int = WRITE_ATTEMPTS) -> T:
+    """Run `write` until it succeeds, at most `attempts` times, after transient failures only.
+
+    `write` must read GitHub's state before it changes anything, so that a
+    second run does only what the first did not (GitHub may have carried out
+    a request whose answer was lost).
+    """
+    for attempt in range(attempts):
+        try:
+            return write()
+        except GitHubException as exc:
+            if attempt + 1 >= attempts or not is_transient(exc):
+                raise
+            wait = min(2**attempt, MAX_RETRY_SLEEP.total_seconds())
+            log.warning("%s while %s; reading GitHub again and retrying in %ss", describe_error(exc), what, wait)
+            time.sleep(wait)
+    raise AssertionError("unreachable")
 
 
 def unwrap(exc: BaseException) -> BaseException:
@@ -98,6 +179,9 @@ def describe_error(exc: BaseException) -> str:
         return f"GitHub answered {exc.response.status_code} to {exc.request.method} {exc.request.url.path}"
     if isinstance(exc, RequestTimeout):
         return f"GitHub did not answer {exc.request.method} {exc.request.url.path} in time"
+    request = request_of(exc)
+    if isinstance(exc, RequestError) and request is not None:
+        return f"the connection to GitHub failed during {request.method} {request.url.path} ({type(exc.exc).__name__})"
     return type(exc).__name__
 
 
@@ -115,7 +199,7 @@ def app_client(settings: Settings, cache: RedisCacheStrategy | None = None, **co
         cache_strategy=cache or token_cache(settings.redis_url),
         http_cache=False,
         auto_retry=RetryPolicy(),
-        timeout=30.0,
+        timeout=getattr(settings, "github_timeout_seconds", 30.0),
         **config,
     )
 

@@ -96,14 +96,26 @@ def review_check(
     fail_on: str = "block",
     docs_url: str = DEFAULT_RULES_DOC_URL,
     config_source: str | None = None,
+    notes: Sequence[str] = (),
 ) -> CheckResult:
-    """The completed check run of one review."""
+    """The completed check run of one review; `notes` are said first (say, files GitHub did not list)."""
+    summary = _summary(findings, skipped, files_analyzed, head_sha, fail_on, docs_url, config_source)
+    if notes:
+        summary = "\n".join(f"> **Note:** {note}" for note in notes) + "\n\n" + summary
     return CheckResult(
         conclusion=conclusion_for(findings, fail_on),
         title=count_title(findings),
-        summary=truncate(_summary(findings, skipped, files_analyzed, head_sha, fail_on, docs_url, config_source)),
+        summary=truncate(summary),
         text=truncate(_findings_text(findings)),
         annotations=tuple(annotation(f) for f in findings),
+    )
+
+
+def unlisted_note(unlisted: int, listed: int) -> str:
+    """What the summary says when GitHub listed only part of a pull request's files."""
+    return (
+        f"GitHub lists at most {listed:,} changed files of a pull request; the other {unlisted:,} were not reviewed. "
+        "Split the pull request, or run a full scan, to have them checked."
     )
 
 

@@ -10,6 +10,11 @@ Two kinds of duplicates are dropped here:
 A job that already FINISHED, FAILED or was stopped does not block a new one:
 a re-requested check must run again, so the old job is deleted and the new
 one enqueued (rq's unique enqueue alone would refuse it for `result_ttl`).
+
+Every job is enqueued with a timeout, retries (Settings.job_retries after
+Settings.job_retry_intervals) and a failure callback named by dotted path
+("bot.jobs.review_attempt_failed": the web process never imports the
+worker's code) that concludes the check run when the last attempt fails.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import logging
 from dataclasses import dataclass, field
 
 import redis
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -34,6 +39,9 @@ RESULT_TTL_SECONDS = 3600
 FAILURE_TTL_SECONDS = 7 * 24 * 3600
 # Transient GitHub failures: back off at least a minute (secondary rate limits), then longer.
 RETRY = Retry(max=2, interval=[60, 300])
+# Runs after every failed attempt (in the worker); concludes the check run after the last one.
+REVIEW_FAILED_CALLBACK = "bot.jobs.review_attempt_failed"
+USE_SETTINGS = object()
 ACTIVE_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED, JobStatus.CREATED})
 
 
@@ -58,6 +66,14 @@ class Submission:
         return "collapsed" if self.collapsed else "ignored"
 
 
+def retry_policy(settings: Settings) -> Retry | None:
+    """RQ's Retry from the settings: `job_retries` more attempts after `job_retry_intervals` seconds (None: no retry)."""
+    retries = getattr(settings, "job_retries", RETRY.max)
+    if not retries:
+        return None
+    return Retry(max=retries, interval=list(getattr(settings, "job_retry_intervals", RETRY.intervals)) or 0)
+
+
 def connect(redis_url: str) -> redis.Redis:
     """A Redis client for the web process: short timeouts so an outage answers 503 in milliseconds, not hangs."""
     return redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
@@ -66,9 +82,9 @@ def connect(redis_url: str) -> redis.Redis:
 class JobQueue:
     """The bot's RQ queue (Settings.queue_name on Settings.redis_url) and the delivery ids it has seen."""
 
-    def __init__(self, settings: Settings, connection: redis.Redis | None = None, retry: Retry | None = RETRY) -> None:
+    def __init__(self, settings: Settings, connection: redis.Redis | None = None, retry: Retry | None | object = USE_SETTINGS) -> None:
         self.connection = connection if connection is not None else connect(settings.redis_url)
-        self.retry = retry
+        self.retry = retry_policy(settings) if retry is USE_SETTINGS else retry
         self.queue = Queue(settings.queue_name, connection=self.connection, default_timeout=settings.job_timeout_seconds)
 
     def ping(self) -> bool:
@@ -120,6 +136,7 @@ class JobQueue:
                     result_ttl=RESULT_TTL_SECONDS,
                     failure_ttl=FAILURE_TTL_SECONDS,
                     retry=self.retry,
+                    on_failure=Callback(REVIEW_FAILED_CALLBACK),
                     unique=True,
                 )
                 return True

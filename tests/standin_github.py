@@ -13,6 +13,14 @@ Use it two ways: `StandinServer` runs it as a threaded HTTP server on
 127.0.0.1 (end-to-end tests start `ainascan serve` / `ainascan worker`
 against it), and `StandinGitHub.respx_handler` answers httpx requests
 intercepted by respx.
+
+Faults are injected two ways: `fail_next` answers the next matching request
+with a given status, and `inject_faults` makes a seeded share of all requests
+fail the ways GitHub does (5xx before or after doing the work, timeouts,
+reset connections, secondary and primary rate limits). It also models what
+big and odd pull requests look like (no `patch` for binary or huge diffs, the
+3,000-file listing cap, renames, forks, non-UTF-8 text, files over 1 MB that
+only the raw media type serves) and the App's webhook deliveries API.
 """
 
 from __future__ import annotations
@@ -22,14 +30,18 @@ import difflib
 import hashlib
 import itertools
 import json
+import random
 import re
 import secrets
+import socket
 import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import httpx
 import jwt
@@ -37,6 +49,9 @@ import jwt
 BOT_USER = {"login": "ainascan[bot]", "id": 9000, "type": "Bot"}
 MAX_SUMMARY = 65_535
 GRAPHQL_TEXT_LIMIT = 512 * 1024
+MAX_LISTED_FILES = 3000  # GitHub lists at most 3,000 files of a pull request
+CONTENTS_JSON_LIMIT = 1024 * 1024  # the contents API sends no content above 1 MB unless asked for the raw media type
+FAULT_KINDS = ("5xx", "5xx-after", "timeout", "timeout-after", "reset", "secondary", "secondary-429", "primary")
 
 
 @dataclass
@@ -58,6 +73,14 @@ class Repo:
     pull_files: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
+class TransportFault(Exception):
+    """The connection fails instead of answering: "timeout" (no answer in time) or "reset" (dropped)."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
 class Reply(Exception):
     """An HTTP answer other than 2xx, raised from inside a handler."""
 
@@ -70,6 +93,16 @@ class Reply(Exception):
 
 def commit_sha(seed: str) -> str:
     return hashlib.sha1(seed.encode("utf-8")).hexdigest()
+
+
+def is_binary(data: str | bytes | None) -> bool:
+    """Git's rule of thumb: bytes with a NUL are binary; other bytes are text in some encoding."""
+    return isinstance(data, bytes) and b"\x00" in data
+
+
+def as_text(data: str | bytes | None) -> str:
+    """Text to diff: bytes are read one byte a character (latin-1), which keeps their lines where they are."""
+    return data.decode("latin-1") if isinstance(data, bytes) else (data or "")
 
 
 def github_patch(before: str, after: str) -> str:
@@ -110,6 +143,20 @@ class StandinGitHub:
         self.comments: list[dict[str, Any]] = []
         self.failures: list[tuple[str, str, int, dict[str, str], str]] = []  # method, path regex, status, headers, message
         self.graphql_text_limit = GRAPHQL_TEXT_LIMIT
+        self.patch_limit: int | None = None  # characters above which a file's diff gets no `patch`, as for GitHub's huge diffs
+        self.comment_refusals: list[Any] = []  # predicates: a review with a comment matching one is refused with 422
+        self.deliveries: list[dict[str, Any]] = []  # the App's webhook deliveries, oldest first
+        self.redelivery_requests: list[int] = []
+        self.redelivery_status = 202  # status_code of the attempts that redeliveries create
+        self.on_redeliver: Any = None  # called with the delivery GitHub is asked to send again
+        self.fault_rate = 0.0
+        self.fault_kinds: tuple[str, ...] = ()
+        self.faults_injected: Counter = Counter()
+        self.fault_exempt: re.Pattern | None = None
+        self.timeout_delay = 0.0  # seconds a served "timeout" holds the connection (past the client's timeout)
+        self.primary_reset_seconds = 2
+        self._rng = random.Random(0)
+        self._request_headers: dict[str, str] = {}
         self._ids = itertools.count(1000)
         self._lock = threading.RLock()
 
@@ -133,15 +180,24 @@ class StandinGitHub:
         seed: str = "",
         head_sha: str | None = None,
         pull_json: dict[str, Any] | None = None,
+        renames: dict[str, str] | None = None,
+        fork: str | None = None,
     ) -> str:
         """Pull request `number` changing the default branch's files to `head_files` (None deletes); returns the head SHA.
 
         `pull_json` (say, the `pull_request` of a real webhook payload) gives the
         pull request's shape; its head and base SHAs are replaced by this state's.
+        `renames` maps new paths to the base paths they were moved from (their
+        contents are in `head_files`); `fork` names the repository the head
+        comes from (its commits are readable in the base repository, as on GitHub).
         """
         repo = self.repos[full_name]
         base_sha = repo.branches[repo.default_branch]
-        return self._set_head(repo, number, base_sha, head_files, draft=draft, seed=seed, head_sha=head_sha, pull_json=pull_json)
+        if fork:
+            owner, name = fork.split("/")
+            fork_json = {"full_name": fork, "name": name, "owner": {"login": owner}, "fork": True}
+            pull_json = {**(pull_json or {}), "head": {"ref": f"patch-{number}", "label": f"{owner}:patch-{number}", "repo": fork_json}}
+        return self._set_head(repo, number, base_sha, head_files, draft=draft, seed=seed, head_sha=head_sha, pull_json=pull_json, renames=renames)
 
     def push(self, full_name: str, number: int, head_files: dict[str, str | bytes | None], seed: str = "push") -> str:
         """A new head for the pull request: the base's files changed to `head_files`; returns the new head SHA."""
@@ -152,9 +208,12 @@ class StandinGitHub:
     def set_draft(self, full_name: str, number: int, draft: bool) -> None:
         self.repos[full_name].pulls[number]["draft"] = draft
 
-    def _set_head(self, repo: Repo, number: int, base_sha: str, head_files, *, draft: bool, seed: str, head_sha: str | None = None, pull_json=None) -> str:
+    def _set_head(self, repo: Repo, number: int, base_sha: str, head_files, *, draft: bool, seed: str, head_sha: str | None = None, pull_json=None, renames=None) -> str:
         base = repo.commits[base_sha]
         tree = dict(base)
+        renames = dict(renames or {})
+        for old_path in renames.values():
+            tree.pop(old_path, None)
         for path, text in head_files.items():
             if text is None:
                 tree.pop(path, None)
@@ -162,11 +221,18 @@ class StandinGitHub:
                 tree[path] = text
         head_sha = head_sha or commit_sha(f"{repo.full_name}#{number}:{seed}:{sorted((k, str(v)) for k, v in tree.items())!r}")
         repo.commits[head_sha] = tree
-        repo.pull_files[number] = [self._file_entry(path, base.get(path), tree.get(path)) for path in sorted(head_files)]
+        entries = []
+        for path in sorted(head_files):
+            old_path = renames.get(path)
+            entry = self._file_entry(path, base.get(old_path or path), tree.get(path), self.patch_limit)
+            if old_path:
+                entry.update(status="renamed", previous_filename=old_path)
+            entries.append(entry)
+        repo.pull_files[number] = entries
         owner = repo.full_name.split("/")[0]
         repo_json = {"full_name": repo.full_name, "name": repo.full_name.split("/")[1], "owner": {"login": owner}, "default_branch": repo.default_branch}
         pull = json.loads(json.dumps(pull_json or repo.pulls.get(number) or {}))
-        pull.update(number=number, state=pull.get("state", "open"), draft=draft)
+        pull.update(number=number, state=pull.get("state", "open"), draft=draft, changed_files=len(entries))
         pull["head"] = {**pull.get("head", {"ref": f"feature-{number}", "repo": repo_json}), "sha": head_sha}
         pull["base"] = {**pull.get("base", {"ref": repo.default_branch}), "sha": base_sha}
         pull["base"]["repo"] = {**pull["base"].get("repo", {}), **repo_json}
@@ -174,23 +240,65 @@ class StandinGitHub:
         return head_sha
 
     @staticmethod
-    def _file_entry(path: str, before, after) -> dict[str, Any]:
+    def _file_entry(path: str, before, after, patch_limit: int | None = None) -> dict[str, Any]:
         status = "added" if before is None else "removed" if after is None else "modified"
         entry: dict[str, Any] = {"filename": path, "status": status}
-        if isinstance(before, bytes) or isinstance(after, bytes):
+        if is_binary(before) or is_binary(after):
             entry["changes"] = 1
             return entry  # binary: GitHub sends no patch
-        patch = github_patch(before or "", after or "")
+        patch = github_patch(as_text(before), as_text(after))
         entry["changes"] = sum(1 for line in patch.splitlines() if line[:1] in "+-" and not line.startswith("@@"))
         entry["additions"] = sum(1 for line in patch.splitlines() if line.startswith("+"))
-        if patch:
-            entry["patch"] = patch
+        if patch and (patch_limit is None or len(patch) <= patch_limit):
+            entry["patch"] = patch  # a diff too large gets none, as on GitHub
         return entry
 
     def fail_next(self, method: str, path_pattern: str, status: int, headers: dict[str, str] | None = None, message: str = "failure") -> None:
         """Answer the next request matching `method` and `path_pattern` (a regex) with `status`."""
         with self._lock:
             self.failures.append((method, path_pattern, status, headers or {}, message))
+
+    def inject_faults(self, rate: float, seed: int, kinds: tuple[str, ...] = FAULT_KINDS, exempt: str | None = None) -> None:
+        """Make a seeded share `rate` of requests (those whose path does not match `exempt`) fail one of `kinds`:
+
+        5xx          a 502/503/500 before anything is done
+        5xx-after    the work is done, then a 502 (the client cannot know it was)
+        timeout      no answer in time (before the work); timeout-after: after it
+        reset        the connection is dropped before the work
+        secondary    403 with retry-after (a secondary rate limit); secondary-429: 429 with retry-after
+        primary      403 with x-ratelimit-remaining 0 and a reset `primary_reset_seconds` ahead
+        """
+        unknown = set(kinds) - set(FAULT_KINDS)
+        assert not unknown, unknown
+        with self._lock:
+            self.fault_rate, self.fault_kinds = rate, tuple(kinds)
+            self.fault_exempt = re.compile(exempt) if exempt else None
+            self._rng = random.Random(seed)
+
+    def refuse_comments(self, predicate) -> None:
+        """Refuse (422, whole review) any review holding a comment for which `predicate(comment)` is true."""
+        self.comment_refusals.append(predicate)
+
+    def add_delivery(self, guid: str, status_code: int, *, event: str = "pull_request", action: str | None = "opened", delivered_at: datetime | None = None, redelivery: bool = False, payload: Any = None) -> dict[str, Any]:
+        """One attempt at delivering a webhook, as the App's deliveries API lists it."""
+        when = delivered_at or datetime.now(timezone.utc)
+        delivery = {
+            "id": next(self._ids),
+            "guid": guid,
+            "delivered_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "redelivery": redelivery,
+            "duration": 0.1,
+            "status": "OK" if 200 <= status_code < 300 else f"Invalid HTTP Response: {status_code}",
+            "status_code": status_code,
+            "event": event,
+            "action": action,
+            "installation_id": 1,
+            "repository_id": 1,
+            "payload": payload,
+        }
+        with self._lock:
+            self.deliveries.append(delivery)
+        return delivery
 
     # ------------------------------------------------------------ queries for assertions
 
@@ -204,6 +312,7 @@ class StandinGitHub:
     # ------------------------------------------------------------ the handler
 
     def handle(self, method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """Answer one request; raises TransportFault when the connection is to fail instead."""
         parts = urlsplit(url)
         path = parts.path
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
@@ -211,16 +320,52 @@ class StandinGitHub:
         with self._lock:
             auth = self._auth(path, headers)
             self.requests.append(Recorded(method, path, query, payload, auth))
+            self._request_headers = {k.lower(): v for k, v in headers.items()}
+            fault = self._draw_fault(path)
             try:
+                if fault in ("timeout", "reset"):
+                    raise TransportFault(fault)
                 self._injected_failure(method, path)
+                self._rate_limit_fault(fault)
+                if fault == "5xx":
+                    raise Reply(self._rng.choice((500, 502, 503)), "Server Error")
                 status, result, extra = self._route(method, path, query, payload, auth)
+                if fault == "5xx-after":
+                    raise Reply(502, "Bad Gateway")
+                if fault == "timeout-after":
+                    raise TransportFault("timeout")
             except Reply as reply:
                 status, result, extra = reply.status, {"message": reply.message}, reply.headers
+        if isinstance(result, bytes):
+            return status, {"content-type": "application/vnd.github.raw", **extra}, result
         return status, {"content-type": "application/json", **extra}, json.dumps(result).encode("utf-8")
 
     def respx_handler(self, request: httpx.Request) -> httpx.Response:
-        status, headers, content = self.handle(request.method, str(request.url), dict(request.headers), request.content)
+        try:
+            status, headers, content = self.handle(request.method, str(request.url), dict(request.headers), request.content)
+        except TransportFault as fault:
+            if fault.kind == "timeout":
+                raise httpx.ReadTimeout("stand-in: no answer in time", request=request) from None
+            raise httpx.RemoteProtocolError("stand-in: server disconnected without sending a response", request=request) from None
         return httpx.Response(status, headers=headers, content=content)
+
+    def _draw_fault(self, path: str) -> str | None:
+        if not self.fault_rate or (self.fault_exempt is not None and self.fault_exempt.search(path)):
+            return None
+        if self._rng.random() >= self.fault_rate:
+            return None
+        kind = self._rng.choice(self.fault_kinds)
+        self.faults_injected[kind] += 1
+        return kind
+
+    def _rate_limit_fault(self, fault: str | None) -> None:
+        if fault == "secondary":
+            raise Reply(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", {"retry-after": "1"})
+        if fault == "secondary-429":
+            raise Reply(429, "Too Many Requests", {"retry-after": "1"})
+        if fault == "primary":
+            reset = int(time.time()) + self.primary_reset_seconds
+            raise Reply(403, "API rate limit exceeded for installation.", {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset), "x-ratelimit-limit": "5000"})
 
     def _injected_failure(self, method: str, path: str) -> None:
         for index, (want_method, pattern, status, headers, message) in enumerate(self.failures):
@@ -250,6 +395,10 @@ class StandinGitHub:
             expires = datetime.now(timezone.utc) + timedelta(hours=1)
             self.tokens[token] = expires
             return 201, {"token": token, "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ"), "permissions": {}}, {}
+        if path.startswith("/app/hook/deliveries"):
+            if auth != "jwt":
+                raise Reply(401, "A JSON web token could not be decoded")
+            return self._deliveries(method, path, query)
         if auth != "token":
             raise Reply(401, "Bad credentials")
         if path == "/graphql" and method == "POST":
@@ -279,6 +428,7 @@ class StandinGitHub:
             (r"/commits/([0-9a-f]+)/check-runs", "GET", self._list_check_runs),
             (r"/check-runs", "POST", self._create_check_run),
             (r"/check-runs/(\d+)", "PATCH", self._update_check_run),
+            (r"/check-runs/(\d+)", "GET", self._get_check_run),
             (r"/check-runs/(\d+)/annotations", "GET", self._list_annotations),
         )
 
@@ -306,7 +456,8 @@ class StandinGitHub:
         return 200, pull, {}
 
     def _list_files(self, repo: Repo, query, payload, number):
-        return self._page(repo.pull_files.get(int(number), []), query, f"/repos/{repo.full_name}/pulls/{number}/files")
+        listed = repo.pull_files.get(int(number), [])[:MAX_LISTED_FILES]
+        return self._page(listed, query, f"/repos/{repo.full_name}/pulls/{number}/files")
 
     def _list_comments(self, repo: Repo, query, payload, number):
         mine = [c for c in self.comments if c["repo"] == repo.full_name and c["pull_number"] == int(number)]
@@ -325,6 +476,8 @@ class StandinGitHub:
         files = {entry["filename"]: entry for entry in repo.pull_files.get(int(number), [])}
         for comment in payload.get("comments", []):
             self._check_comment(files, comment)
+            if any(refuse(comment) for refuse in self.comment_refusals):
+                raise Reply(422, f"Unprocessable Entity: pull_request_review_thread.line {comment.get('line')} of {comment.get('path')!r} could not be resolved")
         review = {"id": next(self._ids), "body": payload.get("body", ""), "event": payload["event"], "commit_id": payload.get("commit_id"), "user": BOT_USER}
         self.reviews.append({**review, "repo": repo.full_name, "pull_number": int(number)})
         for comment in payload.get("comments", []):
@@ -369,12 +522,17 @@ class StandinGitHub:
         return 200, self._public(comment), {}
 
     def _get_contents(self, repo: Repo, query, payload, path):
+        path = unquote(path)
         sha = repo.branches.get(query.get("ref") or repo.default_branch) or query.get("ref")
         tree = repo.commits.get(sha)
         if tree is None or path not in tree:
             raise Reply(404, "Not Found")
         data = tree[path]
         raw = data if isinstance(data, bytes) else data.encode("utf-8")
+        if "raw" in self._request_headers.get("accept", ""):
+            return 200, raw, {}
+        if len(raw) > CONTENTS_JSON_LIMIT:  # GitHub: 1-100 MB files come without content unless asked for raw
+            return 200, {"type": "file", "path": path, "encoding": "none", "content": "", "size": len(raw)}, {}
         return 200, {"type": "file", "path": path, "encoding": "base64", "content": base64.b64encode(raw).decode("ascii"), "size": len(raw)}, {}
 
     def _graphql(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -391,8 +549,8 @@ class StandinGitHub:
                 result[alias] = None
                 continue
             raw = data if isinstance(data, bytes) else data.encode("utf-8")
-            binary = isinstance(data, bytes)
-            text = None if binary or len(raw) > self.graphql_text_limit else data
+            binary = is_binary(data)
+            text = None if binary or len(raw) > self.graphql_text_limit else raw.decode("utf-8", "replace")
             result[alias] = {"text": text, "isBinary": binary, "byteSize": len(raw), "isTruncated": False}
         return {"data": {"repository": result}}
 
@@ -467,6 +625,36 @@ class StandinGitHub:
             run["conclusion"] = payload["conclusion"]
             run["completed_at"] = payload.get("completed_at") or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+    def _get_check_run(self, repo: Repo, query, payload, run_id):
+        run = next((r for r in self.check_runs if r["id"] == int(run_id) and r["repo"] == repo.full_name), None)
+        if run is None:
+            raise Reply(404, "Not Found")
+        return 200, self._public(run), {}
+
+    def _deliveries(self, method: str, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        """GET /app/hook/deliveries (newest first, `cursor` paging) and POST /app/hook/deliveries/{id}/attempts."""
+        match = re.fullmatch(r"/app/hook/deliveries/(\d+)/attempts", path)
+        if match and method == "POST":
+            original = next((d for d in self.deliveries if d["id"] == int(match.group(1))), None)
+            if original is None:
+                raise Reply(404, "Not Found")
+            self.redelivery_requests.append(original["id"])
+            attempt = self.add_delivery(original["guid"], self.redelivery_status, event=original["event"], action=original["action"], redelivery=True, payload=original["payload"])
+            if self.on_redeliver is not None:
+                self.on_redeliver(attempt)
+            return 202, {}, {}
+        if path != "/app/hook/deliveries" or method != "GET":
+            raise Reply(404, "Not Found")
+        newest_first = sorted(self.deliveries, key=lambda d: (d["delivered_at"], d["id"]), reverse=True)
+        per_page = min(int(query.get("per_page", 30)), 100)
+        start = int(query.get("cursor", 0) or 0)
+        page = [{k: v for k, v in d.items() if k != "payload"} for d in newest_first[start : start + per_page]]
+        headers = {}
+        if start + per_page < len(newest_first):
+            next_query = {**query, "cursor": str(start + per_page), "per_page": str(per_page)}
+            headers["link"] = f'<{self.base_url}/app/hook/deliveries?{urlencode(next_query)}>; rel="next"'
+        return 200, page, headers
+
     def _list_annotations(self, repo: Repo, query, payload, run_id):
         run = next((r for r in self.check_runs if r["id"] == int(run_id) and r["repo"] == repo.full_name), None)
         if run is None:
@@ -485,7 +673,17 @@ class StandinServer:
             def _serve(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
-                status, headers, content = standin.handle(self.command, self.path, dict(self.headers), body)
+                try:
+                    status, headers, content = standin.handle(self.command, self.path, dict(self.headers), body)
+                except TransportFault as fault:
+                    if fault.kind == "timeout":
+                        time.sleep(standin.timeout_delay)
+                    self.close_connection = True
+                    try:
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                    return
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)

@@ -201,13 +201,13 @@ def test_the_repository_can_lower_the_inline_cap(gh, settings, standin):
     assert len({fingerprint_of(c["body"]) for c in standin.comments}) == 4
 
 
-def test_files_too_large_for_the_api_are_named_in_the_summary(gh, settings, standin):
+def test_files_graphql_gives_no_text_for_are_read_raw_and_analyzed(gh, settings, standin):
     standin.graphql_text_limit = 200
     head = standin.add_pull(REPO, 7, {"app/profiles.py": HOLLOW, "app/generated.py": "VALUE = 1\n" * 100})
     outcome = review(gh, settings, REPO, 7, head)
-    assert outcome["skipped"] == ["app/generated.py", "app/profiles.py"]
-    summary = _only_run(standin, head)["output"]["summary"]
-    assert "- `app/generated.py`: too large to read through GitHub's API (1,000 bytes)" in summary
+    assert outcome["skipped"] == [] and outcome["conclusion"] == "failure"
+    raw_reads = [r.path for r in standin.requests if "/contents/app/" in r.path]
+    assert sorted(raw_reads) == [f"/repos/{REPO}/contents/app/generated.py", f"/repos/{REPO}/contents/app/profiles.py"]
 
 
 # ---------------------------------------------------------------- neutral conclusions

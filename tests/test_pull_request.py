@@ -97,13 +97,24 @@ def test_blobs_are_read_fifty_a_query(standin, github):
     assert sent["owner"] == "octo" and sent["name"] == "shop" and sent["e0"] == f"{head}:pkg/m000.py"
 
 
-def test_binary_and_oversized_blobs_come_back_without_text(standin, github):
+def test_binary_blobs_have_no_text_and_blobs_too_big_for_graphql_are_read_raw(standin, github):
     standin.add_repo("octo/shop", {})
     standin.graphql_text_limit = 100
     head = standin.add_pull("octo/shop", 5, {"a.py": "x = 1\n" * 50, "b.py": b"\x00\x01binary"})
     blobs = read_blobs(github, "octo/shop", head, ["a.py", "b.py"])
-    assert blobs["a.py"].text is None and blobs["a.py"].byte_size == 300 and not blobs["a.py"].is_binary
-    assert blobs["b.py"].is_binary
+    assert blobs["a.py"].text == "x = 1\n" * 50 and blobs["a.py"].byte_size == 300 and not blobs["a.py"].is_binary
+    assert blobs["b.py"].is_binary and blobs["b.py"].text is None
+    (raw,) = [r for r in standin.requests if r.path.endswith("/contents/a.py")]
+    assert raw.query == {"ref": head}
+
+
+def test_blobs_over_the_analyzers_limit_are_not_downloaded(standin, github):
+    standin.add_repo("octo/shop", {})
+    standin.graphql_text_limit = 100
+    head = standin.add_pull("octo/shop", 5, {"a.py": "x = 1\n" * 50})
+    blobs = read_blobs(github, "octo/shop", head, ["a.py"], max_bytes=200)
+    assert blobs["a.py"].text is None and blobs["a.py"].byte_size == 300
+    assert not [r for r in standin.requests if "/contents/" in r.path]
 
 
 def test_open_pull_requests_are_found_by_their_head(standin, github):

@@ -1,0 +1,58 @@
+"""A CPU-time budget for analyzing one file, so that no source text can hold a review hostage.
+
+The analyzer is linear in the size of what it reads, but a pull request can
+bring anything: deep nesting, huge literals, generated files. `scan_within`
+runs `analyzer.engine.scan_source` under a CPU-time limit (SIGVTALRM, which
+counts the process's own CPU seconds and leaves SIGALRM to RQ's job timeout)
+and turns an overrun into a FileError of kind `time-budget`: the file is
+reported as not analyzed and the review goes on.
+
+Signals reach only the main thread; elsewhere (a thread pool) the scan runs
+without a budget rather than not at all.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+from analyzer.engine import ScanOptions, scan_source
+from analyzer.model import FileError, FileResult
+
+DEFAULT_BUDGET_SECONDS = 20.0
+
+
+class BudgetExceeded(BaseException):
+    """Raised inside a scan that used up its CPU time (a BaseException, so the engine's per-rule isolation cannot swallow it)."""
+
+
+@contextmanager
+def cpu_budget(seconds: float) -> Iterator[bool]:
+    """Raise BudgetExceeded once this process has spent `seconds` of CPU time in the block; yields whether a budget is on."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "ITIMER_VIRTUAL"):
+        yield False
+        return
+
+    def overrun(signum, frame):
+        raise BudgetExceeded
+
+    previous = signal.signal(signal.SIGVTALRM, overrun)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
+
+
+def scan_within(source: str | bytes, path: str, options: ScanOptions, seconds: float = DEFAULT_BUDGET_SECONDS) -> FileResult:
+    """`scan_source`, or a `time-budget` FileError when the file takes more than `seconds` of CPU time."""
+    try:
+        with cpu_budget(seconds):
+            return scan_source(source, path, options)
+    except BudgetExceeded:
+        result = FileResult(path)
+        result.error = FileError(path, "time-budget", f"analysis took more than {seconds:g} CPU seconds; not analyzed")
+        return result
