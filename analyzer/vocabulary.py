@@ -447,6 +447,34 @@ def is_interface_method(facts: FunctionFacts, ctx) -> bool:
     )
 
 
+def shares_signature_with_siblings(facts: FunctionFacts, ctx, names: list[str], family: int = 2) -> bool:
+    """At least `family` other functions of the same module or class take each of `names` at the same position,
+    with as many parameters: a calling convention (validators, keyword checks, dispatch tables)."""
+    container = class_of(facts, ctx) if facts.class_name is not None else next(
+        (p for p in ctx.parents if isinstance(p, ast.Module)), None
+    )
+    if container is None:
+        return False
+    own = _all_parameter_names(facts.node)
+    positions = [own.index(name) for name in names if name in own]
+    if len(positions) != len(names):
+        return False
+    siblings = 0
+    for stmt in container.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt is not facts.node and stmt.name != facts.name:
+            theirs = _all_parameter_names(stmt)
+            if len(theirs) == len(own) and all(theirs[i] == own[i] for i in positions):
+                siblings += 1
+                if siblings >= family:
+                    return True
+    return False
+
+
+def _all_parameter_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
+    args = node.args
+    return tuple(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+
+
 def _parameter_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
     args = node.args
     return tuple(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs][1:])

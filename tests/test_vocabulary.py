@@ -339,3 +339,22 @@ def test_plain_functions_are_neither_defaults_nor_interfaces():
 )
 def test_documented_no_ops(source, no_op):
     assert judge(source, "f", v.is_documented_no_op) is no_op
+
+
+def test_a_family_of_three_sharing_a_parameter_position_is_a_calling_convention():
+    family = "".join(f"def {name}(validator, value, instance, schema):\n    return value\n" for name in ("a", "b", "c"))
+    ask = lambda fn, ctx: v.shares_signature_with_siblings(fn, ctx, ["schema"])  # noqa: E731
+    assert judge(family, "a", ask)
+    pair = "".join(f"def {name}(validator, value, instance, schema):\n    return value\n" for name in ("a", "b"))
+    assert not judge(pair, "a", ask)
+    other_arity = family.replace("def c(validator, value, instance, schema)", "def c(validator, value, schema)")
+    assert not judge(other_arity, "a", ask)
+
+
+def test_sibling_methods_are_judged_within_their_class():
+    source = (
+        "class G:\n"
+        + "".join(f"    def {name}(self, schema):\n        return 1\n" for name in ("a", "b", "c"))
+        + "def d(self, schema):\n    return 1\n"
+    )
+    assert judge(source, "G.a", lambda fn, ctx: v.shares_signature_with_siblings(fn, ctx, ["schema"]))

@@ -48,6 +48,7 @@ from analyzer.vocabulary import (
     is_referenced_by_name,
     is_stub_body,
     only_returns_a_literal,
+    shares_signature_with_siblings,
     only_raises,
 )
 
@@ -58,9 +59,16 @@ _CALLBACK_PARAMS = frozenset(
     app config node visitor parent parser options opts settings info root obj self cls args_ kwargs_
     message msg record handler timeout""".split()
 )
-_CALLBACK_NAME_PARTS = ("handler", "callback", "hook", "listener", "receiver", "visit_", "on_", "handle", "process_", "__")
+_CALLBACK_NAME_PARTS = ("handler", "callback", "hook", "listener", "receiver", "visit_", "on_", "handle", "process_", "__", "pytest_")
+# Methods of protocols that Python itself calls with a fixed signature.
+_PROTOCOL_METHODS = frozenset(
+    """find_spec find_module load_module exec_module create_module get_resource_reader invalidate_caches
+    connection_made connection_lost data_received eof_received datagram_received error_received
+    emit filter format formatTime formatException log_message default shutdown makefile wrap_socket
+    get_template get_source""".split()
+)
 # Functions whose job is to log: what they log is their output.
-_LOGGING_NAME_PARTS = ("log", "warn", "report", "notify", "print", "debug", "trace", "audit", "emit")
+_LOGGING_NAME_PARTS = ("log", "warn", "report", "notify", "print", "debug", "trace", "audit", "emit", "show", "display", "echo")
 _NO_FLOW_ANALYSIS_CALLS = frozenset({"locals", "vars", "eval", "exec", "currentframe", "signature", "getcallargs", "_getframe"})
 _SIMPLE_DECORATORS = frozenset({"staticmethod", "classmethod", "cache", "lru_cache", "functools.cache", "functools.lru_cache", "cached_property", "property"})
 _CONSTANT_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare,
@@ -77,11 +85,12 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if any(part in fn.name.lower() for part in _LOGGING_NAME_PARTS):
         reaching = reaching | fn.logged_names
     disconnected = [p for p in candidates if p.name not in reaching]
-    if not disconnected or _signature_is_imposed(fn, ctx):
+    if not disconnected or _signature_is_imposed(fn, ctx) or shares_signature_with_siblings(fn, ctx, [p.name for p in disconnected]):
         return
     most = len(disconnected) * 2 > len(candidates)
     values = [r.value for r in fn.returns]
-    constant_result = bool(values) and all(v is not None and _built_from_constants(fn, v, set()) for v in values)
+    judged = {p.name for p in candidates}
+    constant_result = bool(values) and all(v is not None and _built_from_constants(fn, v, judged, set()) for v in values)
     block = most and constant_result
     names = ", ".join(f"`{p.name}`" for p in disconnected)
     plural = len(disconnected) > 1
@@ -123,7 +132,7 @@ def _exempt(fn: FunctionFacts, ctx) -> bool:
     name = fn.name
     if name.startswith("__") and name.endswith("__"):
         return True
-    if any(part in name for part in _CALLBACK_NAME_PARTS):
+    if any(part in name for part in _CALLBACK_NAME_PARTS) or (fn.class_name is not None and name in _PROTOCOL_METHODS):
         return True
     if ctx.is_test_file or name.startswith("test_"):
         return True
@@ -163,18 +172,23 @@ def _defined_conditionally(ctx) -> bool:
     return False
 
 
-def _built_from_constants(fn: FunctionFacts, node: ast.AST, seen: set[str]) -> bool:
-    """The value uses only literals, operators, parameters, and locals that are themselves built so."""
+def _built_from_constants(fn: FunctionFacts, node: ast.AST, params: set[str], seen: set[str]) -> bool:
+    """The value uses only literals, operators, the judged parameters, and locals that are themselves built so.
+
+    `self` is state, not a constant: `return self` is not built from constants.
+    """
     for child in ast.walk(node):
         if not isinstance(child, _CONSTANT_NODES):
             return False
-        if isinstance(child, ast.Name) and fn.param(child.id) is None:
+        if isinstance(child, ast.Name) and child.id not in params:
+            if fn.param(child.id) is not None:
+                return False
             if child.id in seen:
                 continue
             seen.add(child.id)
             values = [a.value for a in fn.assigns if child.id in a.targets]
             if not values or child.id not in fn.assigned or len(fn.assigned[child.id]) != len(values):
                 return False  # a global, a loop variable, an import: not a constant we can see
-            if not all(v is not None and _built_from_constants(fn, v, seen) for v in values):
+            if not all(v is not None and _built_from_constants(fn, v, params, seen) for v in values):
                 return False
     return True
