@@ -283,29 +283,6 @@ def is_failure_shaped(node: ast.AST) -> bool:
             for keyword in node.keywords
         )
     return False
-    if isinstance(node, ast.Constant):
-        if node.value is True:
-            return "True"
-        if isinstance(node.value, str) and node.value.strip().lower() in SUCCESS_WORDS:
-            return repr(node.value.strip().lower())
-        return None
-    if isinstance(node, ast.Dict):
-        for key, value in zip(node.keys, node.values):
-            if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.lower() in SUCCESS_KEYS:
-                shape = success_signature(value)
-                if shape is not None or (isinstance(value, ast.Constant) and value.value == 200):
-                    return f"{{{key.value!r}: {shape or '200'}}}"
-        return None
-    if isinstance(node, ast.Tuple) and node.elts:
-        return success_signature(node.elts[0])
-    if isinstance(node, ast.Call):
-        name, last = callee_parts(node)
-        for keyword in node.keywords:
-            if keyword.arg in SUCCESS_KEYS and (shape := success_signature(keyword.value)) is not None:
-                return f"{last}({keyword.arg}={shape})"
-        if node.args and (shape := success_signature(node.args[0])) is not None:
-            return f"{last}({shape})"
-    return None
 
 
 def is_stub_body(facts: FunctionFacts) -> bool:

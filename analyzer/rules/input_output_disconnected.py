@@ -34,12 +34,14 @@ Notes:
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterator
 
 from analyzer.facts import FunctionFacts, Param
 from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.vocabulary import (
+    docstring_of,
     is_abstract_or_overload,
     is_default_implementation,
     is_defined_more_than_once,
@@ -69,6 +71,7 @@ _PROTOCOL_METHODS = frozenset(
 )
 # Functions whose job is to log: what they log is their output.
 _LOGGING_NAME_PARTS = ("log", "warn", "report", "notify", "print", "debug", "trace", "audit", "emit", "show", "display", "echo")
+_CALLBACK_DOC = re.compile(r"\b(hook|callback|called by|calls (it|this)|invoked by|handler for|signal receiver)\b", re.IGNORECASE)
 _NO_FLOW_ANALYSIS_CALLS = frozenset({"locals", "vars", "eval", "exec", "currentframe", "signature", "getcallargs", "_getframe"})
 _SIMPLE_DECORATORS = frozenset({"staticmethod", "classmethod", "cache", "lru_cache", "functools.cache", "functools.lru_cache", "cached_property", "property"})
 _CONSTANT_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare,
@@ -81,7 +84,7 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     candidates = _judged_params(fn)
     if not candidates or _exempt(fn, ctx):
         return
-    reaching = fn.names_reaching_output()
+    reaching = fn.names_reaching_output() | _reaching_globals(fn)
     if any(part in fn.name.lower() for part in _LOGGING_NAME_PARTS):
         reaching = reaching | fn.logged_names
     disconnected = [p for p in candidates if p.name not in reaching]
@@ -149,8 +152,21 @@ def _exempt(fn: FunctionFacts, ctx) -> bool:
     return False
 
 
+def _reaching_globals(fn: FunctionFacts) -> set[str]:
+    """Names whose value is stored into a `global`/`nonlocal` name: state others read."""
+    reached, stack = set(), list(fn.globals_declared)
+    while stack:
+        for dep in fn.depends_on.get(stack.pop(), ()):
+            if dep not in reached:
+                reached.add(dep)
+                stack.append(dep)
+    return reached
+
+
 def _signature_is_imposed(fn: FunctionFacts, ctx) -> bool:
     """Someone else fixed this signature: a base class, a sibling implementation, a caller that passes it around."""
+    if _CALLBACK_DOC.search(docstring_of(fn.node)):
+        return True  # "The worker's hook for ...", "Called by the scheduler with ..."
     if any(p.kind == "kwarg" and p.name not in fn.reads for p in fn.params):
         return True  # accepts and ignores **kwargs: called by a framework with a fixed set of arguments
     if fn.class_name is not None and (is_interface_method(fn, ctx) or is_default_implementation(fn, ctx)):
