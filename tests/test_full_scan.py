@@ -313,3 +313,34 @@ def test_the_history_job_runs_from_its_queue_arguments(app_key, app_id, redis_ur
         get_settings.cache_clear()
 
     assert outcome["status"] == "posted" and "has no recorded scans yet" in standin.comments_on(REPO, 7)[0]
+
+
+def test_a_full_scan_comment_runs_through_the_queue_to_a_check_run(app_key, app_id, redis_url, redis_conn, standin, pull, webhook_fixtures, monkeypatch):
+    import json
+
+    from rq import Queue, SimpleWorker
+
+    from bot.events import jobs_for
+    from bot.settings import get_settings
+
+    for name, value in {"APP_ID": str(app_id), "PRIVATE_KEY": app_key[0], "WEBHOOK_SECRET": "s", "GITHUB_API_URL": BASE,
+                        "REDIS_URL": redis_url, "STAR_REPO": STAR_REPO, "FULL_SCAN_JOBS": "1"}.items():
+        monkeypatch.setenv(f"AINASCAN_{name}", value)
+    get_settings.cache_clear()
+    payload = json.loads((webhook_fixtures / "issue_comment__created.with-installation.json").read_text(encoding="utf-8"))
+    payload["repository"]["full_name"] = REPO
+    payload["issue"].update(number=7, pull_request={"url": f"{BASE}/repos/{REPO}/pulls/7"})
+    payload["comment"]["body"] = "/ainascan full-scan"
+    standin.star(payload["comment"]["user"]["login"], STAR_REPO)
+    try:
+        (request,) = jobs_for("issue_comment", payload, "d-9")
+        queue = Queue(f"ainascan-test-{app_id}", connection=redis_conn)
+        job = queue.enqueue_call(func=request.function, kwargs=request.kwargs, job_id=request.job_id)
+        SimpleWorker([queue], connection=redis_conn).work(burst=True)
+    finally:
+        get_settings.cache_clear()
+
+    job.refresh()
+    assert job.get_status() == "finished", job.latest_result().exc_string if job.latest_result() else None
+    (run,) = full_runs(standin, pull)
+    assert run["conclusion"] == "neutral" and [a["path"] for a in run["annotations"]] == ["legacy/billing.py"]
