@@ -74,6 +74,7 @@ _LOGGING_NAME_PARTS = ("log", "warn", "report", "notify", "print", "debug", "tra
 _CALLBACK_DOC = re.compile(r"\b(hook|callback|called by|calls (it|this)|invoked by|handler for|signal receiver)\b", re.IGNORECASE)
 _NO_FLOW_ANALYSIS_CALLS = frozenset({"locals", "vars", "eval", "exec", "currentframe", "signature", "getcallargs", "_getframe"})
 _SIMPLE_DECORATORS = frozenset({"staticmethod", "classmethod", "cache", "lru_cache", "functools.cache", "functools.lru_cache", "cached_property", "property"})
+_FRESH_VALUES = (ast.Dict, ast.List, ast.Set, ast.Tuple, ast.Constant, ast.DictComp, ast.ListComp, ast.SetComp, ast.JoinedStr)
 _CONSTANT_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare,
                    ast.IfExp, ast.JoinedStr, ast.FormattedValue, ast.Name, ast.Load, ast.operator, ast.unaryop,
                    ast.boolop, ast.cmpop, ast.Starred)
@@ -84,7 +85,7 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     candidates = _judged_params(fn)
     if not candidates or _exempt(fn, ctx):
         return
-    reaching = fn.names_reaching_output() | _reaching_globals(fn)
+    reaching = fn.names_reaching_output() | _reaching_shared_state(fn)
     if any(part in fn.name.lower() for part in _LOGGING_NAME_PARTS):
         reaching = reaching | fn.logged_names
     disconnected = [p for p in candidates if p.name not in reaching]
@@ -152,15 +153,23 @@ def _exempt(fn: FunctionFacts, ctx) -> bool:
     return False
 
 
-def _reaching_globals(fn: FunctionFacts) -> set[str]:
-    """Names whose value is stored into a `global`/`nonlocal` name: state others read."""
-    reached, stack = set(), list(fn.globals_declared)
+def _reaching_shared_state(fn: FunctionFacts) -> set[str]:
+    """Names whose value ends up in state others see: a `global`/`nonlocal` name, or an attribute or item
+    of a local that holds an object from elsewhere (`wrapper = authenticator.wrap(); wrapper.name = name`)."""
+    seeds = set(fn.globals_declared)
+    seeds.update(store.root for store in fn.stores if store.root is not None and not _holds_fresh_literal(fn, store.root))
+    reached, stack = set(seeds), list(seeds)
     while stack:
         for dep in fn.depends_on.get(stack.pop(), ()):
             if dep not in reached:
                 reached.add(dep)
                 stack.append(dep)
     return reached
+
+
+def _holds_fresh_literal(fn: FunctionFacts, name: str) -> bool:
+    values = [a.value for a in fn.assigns if name in a.targets]
+    return bool(values) and all(isinstance(v, _FRESH_VALUES) for v in values)
 
 
 def _signature_is_imposed(fn: FunctionFacts, ctx) -> bool:
