@@ -5,7 +5,8 @@ bring anything: deep nesting, huge literals, generated files. `scan_within`
 runs `analyzer.engine.scan_source` under a CPU-time limit (SIGVTALRM, which
 counts the process's own CPU seconds and leaves SIGALRM to RQ's job timeout)
 and turns an overrun into a FileError of kind `time-budget`: the file is
-reported as not analyzed and the review goes on.
+reported as not analyzed and the review goes on. Should the analyzer ever
+raise (it promises not to), that too becomes a FileError of the file.
 
 Signals reach only the main thread; elsewhere (a thread pool) the scan runs
 without a budget rather than not at all.
@@ -49,10 +50,14 @@ def cpu_budget(seconds: float) -> Iterator[bool]:
 
 def scan_within(source: str | bytes, path: str, options: ScanOptions, seconds: float = DEFAULT_BUDGET_SECONDS) -> FileResult:
     """`scan_source`, or a `time-budget` FileError when the file takes more than `seconds` of CPU time."""
+    result = FileResult(path)
     try:
         with cpu_budget(seconds):
             return scan_source(source, path, options)
     except BudgetExceeded:
-        result = FileResult(path)
         result.error = FileError(path, "time-budget", f"analysis took more than {seconds:g} CPU seconds; not analyzed")
-        return result
+    except (RecursionError, MemoryError):
+        result.error = FileError(path, "too-deep", "the analyzer ran out of stack or memory on this file")
+    except Exception as exc:  # the analyzer promises never to raise; if it does, one file must not sink the review
+        result.error = FileError(path, "analyzer-error", f"the analyzer failed on this file ({type(exc).__name__})")
+    return result

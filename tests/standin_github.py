@@ -141,7 +141,9 @@ class StandinGitHub:
         self.check_runs: list[dict[str, Any]] = []
         self.reviews: list[dict[str, Any]] = []
         self.comments: list[dict[str, Any]] = []
-        self.failures: list[tuple[str, str, int, dict[str, str], str]] = []  # method, path regex, status, headers, message
+        self.failures: list[tuple] = []  # method, path regex, status (or "timeout"/"reset"), headers, message, after the work?
+        self.holds: list[tuple[str, str, threading.Event]] = []  # requests that wait until their event is set
+        self.held: Counter = Counter()  # how many requests each hold has caught
         self.graphql_text_limit = GRAPHQL_TEXT_LIMIT
         self.patch_limit: int | None = None  # characters above which a file's diff gets no `patch`, as for GitHub's huge diffs
         self.comment_refusals: list[Any] = []  # predicates: a review with a comment matching one is refused with 422
@@ -253,10 +255,31 @@ class StandinGitHub:
             entry["patch"] = patch  # a diff too large gets none, as on GitHub
         return entry
 
-    def fail_next(self, method: str, path_pattern: str, status: int, headers: dict[str, str] | None = None, message: str = "failure") -> None:
-        """Answer the next request matching `method` and `path_pattern` (a regex) with `status`."""
+    def fail_next(self, method: str, path_pattern: str, status: int, headers: dict[str, str] | None = None, message: str = "failure", *, after: bool = False) -> None:
+        """Answer the next request matching `method` and `path_pattern` (a regex) with `status` (after doing its work, with `after`)."""
         with self._lock:
-            self.failures.append((method, path_pattern, status, headers or {}, message))
+            self.failures.append((method, path_pattern, status, headers or {}, message, after))
+
+    def drop_next(self, method: str, path_pattern: str, kind: str = "timeout", *, after: bool = False) -> None:
+        """Fail the next matching request at the connection: "timeout" or "reset" (after doing its work, with `after`)."""
+        assert kind in ("timeout", "reset")
+        with self._lock:
+            self.failures.append((method, path_pattern, kind, {}, kind, after))
+
+    def hold(self, method: str, path_pattern: str) -> threading.Event:
+        """Make matching requests wait until the returned event is set (a job caught mid-review); `held` counts them."""
+        release = threading.Event()
+        with self._lock:
+            self.holds.append((method, path_pattern, release))
+        return release
+
+    def wait_if_held(self, method: str, path: str) -> None:
+        """Called before a request is handled, outside the lock, so that a held request stops nothing else."""
+        for want_method, pattern, release in list(self.holds):
+            if want_method == method and re.search(pattern, urlsplit(path).path) and not release.is_set():
+                with self._lock:
+                    self.held[pattern] += 1
+                release.wait()
 
     def inject_faults(self, rate: float, seed: int, kinds: tuple[str, ...] = FAULT_KINDS, exempt: str | None = None) -> None:
         """Make a seeded share `rate` of requests (those whose path does not match `exempt`) fail one of `kinds`:
@@ -325,11 +348,13 @@ class StandinGitHub:
             try:
                 if fault in ("timeout", "reset"):
                     raise TransportFault(fault)
-                self._injected_failure(method, path)
+                planned = self._injected_failure(method, path)
                 self._rate_limit_fault(fault)
                 if fault == "5xx":
                     raise Reply(self._rng.choice((500, 502, 503)), "Server Error")
                 status, result, extra = self._route(method, path, query, payload, auth)
+                if planned is not None:
+                    planned()
                 if fault == "5xx-after":
                     raise Reply(502, "Bad Gateway")
                 if fault == "timeout-after":
@@ -341,6 +366,7 @@ class StandinGitHub:
         return status, {"content-type": "application/json", **extra}, json.dumps(result).encode("utf-8")
 
     def respx_handler(self, request: httpx.Request) -> httpx.Response:
+        self.wait_if_held(request.method, str(request.url))
         try:
             status, headers, content = self.handle(request.method, str(request.url), dict(request.headers), request.content)
         except TransportFault as fault:
@@ -367,11 +393,21 @@ class StandinGitHub:
             reset = int(time.time()) + self.primary_reset_seconds
             raise Reply(403, "API rate limit exceeded for installation.", {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset), "x-ratelimit-limit": "5000"})
 
-    def _injected_failure(self, method: str, path: str) -> None:
-        for index, (want_method, pattern, status, headers, message) in enumerate(self.failures):
+    def _injected_failure(self, method: str, path: str):
+        """Fail now a planned failure of this request, or return it (a callable) to fail after the work is done."""
+        for index, (want_method, pattern, status, headers, message, after) in enumerate(self.failures):
             if want_method == method and re.search(pattern, path):
                 del self.failures[index]
-                raise Reply(status, message, headers)
+
+                def fail() -> None:
+                    if status in ("timeout", "reset"):
+                        raise TransportFault(status)
+                    raise Reply(status, message, headers)
+
+                if after:
+                    return fail
+                fail()
+        return None
 
     def _auth(self, path: str, headers: dict[str, str]) -> str:
         value = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
@@ -673,6 +709,7 @@ class StandinServer:
             def _serve(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
+                standin.wait_if_held(self.command, self.path)
                 try:
                     status, headers, content = standin.handle(self.command, self.path, dict(self.headers), body)
                 except TransportFault as fault:
