@@ -1,0 +1,170 @@
+"""HARDCODED_SECRET: a password, key or token is written into the source code.
+
+What it does:
+    Flags a string literal assigned to a name that says it is a secret
+    (`password`, `secret_key`, `api_key`, `access_token`, `client_secret`,
+    `private_key`, ...) as a variable, attribute, keyword argument or dict
+    entry, and any string literal that has the shape of a live credential:
+    an AWS access key id (`AKIA...`), a GitHub token (`ghp_...`), a Slack
+    token (`xoxb-...`), a Stripe live key, a Google API key, or a PEM
+    private key block.
+
+Why it matters:
+    Source code is copied to laptops, CI logs, forks and backups, and its
+    history is forever: a key committed once is a key leaked. Bots scan
+    public repositories for these shapes within minutes. A secret in code
+    also cannot be rotated without a deploy, and is the same in every
+    environment.
+
+Example:
+    STRIPE_API_KEY = "sk_live_51H8x2LkqzP0aB7cD9eF1gH3iJ5kL7mN9"
+
+Use instead:
+    STRIPE_API_KEY = os.environ["STRIPE_API_KEY"]
+
+Notes:
+    Empty strings, placeholders (`"changeme"`, `"your-api-key-here"`,
+    `"<token>"`, `"xxx"`), values with spaces, URLs and paths, values that
+    repeat the name (`PASSWORD_FIELD = "password"`), identifiers and slugs
+    (`SESSION_TOKEN = "_password_reset_token"`), regular expressions, short
+    words such as `token_type = "bearer"`, environment lookups, tests and docs are not
+    findings. A provider-shaped credential is BLOCK; a secret-named literal
+    that looks random (long, mixed characters) is BLOCK, a weaker one WARN.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from typing import Iterator
+
+from analyzer.model import Severity
+from analyzer.registry import Report, rule
+
+_PROVIDER_SHAPES = (
+    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,})\b")),
+    ("a Slack token", re.compile(r"\bxox[abposr]-[0-9]{6,}-[A-Za-z0-9-]{10,}")),
+    ("a Stripe live key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}\b")),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
+    ("a private key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----\s*[A-Za-z0-9+/=\s:,-]{64,}")),
+)
+_PROVIDER_PREFIXES = ("AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "sk_live_", "rk_live_", "AIza", "-----BEGIN")
+_SECRET_NAME = re.compile(
+    r"(?:^|_)(?:password|passwd|pwd|passphrase|secret|secret_key|api_key|apikey|access_key|secret_access_key|"
+    r"access_token|auth_token|refresh_token|bearer_token|api_token|token|private_key|client_secret|signing_key|"
+    r"encryption_key|master_key|webhook_secret|db_password|credentials?)$"
+)
+_PLACEHOLDER = re.compile(
+    r"^(?:x+|\*+|\.+|-+|_+|0+|1234\d*|test\w*|dummy\w*|fake\w*|sample\w*|example\w*|placeholder\w*|changeme\w*|"
+    r"change[-_ ]?me\w*|none|null|nil|undefined|default|secret|password|passwd|token|redacted|hidden|todo\w*|fixme\w*)$"
+    r"|your[-_ ]|[-_ ]here$|<[^>]*>|\$\{|\{\{|%\(|\{[a-z_]*\}|replace[-_ ]?me|change[-_ ]?(?:me|this)|insert[-_ ]|"
+    r"example|dummy|placeholder|not[-_ ]?a[-_ ]?real|xxxx",
+    re.IGNORECASE,
+)
+_NOT_A_VALUE = re.compile(r"\s|://|^/|^\.{0,2}/|\\\\|^[A-Z_]+$|%s|\{\}|\.(?:pem|key|json|txt|crt|env)$")
+# Lower-case words joined by `_`, `-`, `.`: an identifier or slug (`"_password_reset_token"`), not a secret.
+_IDENTIFIER = re.compile(r"^[a-z_][a-z_.-]*$")
+# Regular expressions and character classes (`"[-!#$%&'*+.^_`|~0-9a-zA-Z]+"`).
+_PATTERN_SYNTAX = re.compile(r"\\[A-Za-z]|\[[^\]]*\][*+?{]?|\(\?|\)[*+?]")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_DOCS_PATH = re.compile(r"(^|/)(docs?|examples?)/")
+
+
+@rule("HARDCODED_SECRET", Severity.BLOCK, on=(ast.Constant, ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict), precision=0.9)
+def check(node: ast.AST, ctx) -> Iterator[Report]:
+    if ctx.is_test_file or _DOCS_PATH.search(ctx.path):
+        return
+    if isinstance(node, ast.Constant):
+        yield from _provider_shaped(node, ctx)
+    elif isinstance(node, ast.Assign):
+        for target in node.targets:
+            yield from _named(_target_name(target), node.value, node)
+    elif isinstance(node, ast.AnnAssign):
+        if node.value is not None:
+            yield from _named(_target_name(node.target), node.value, node)
+    elif isinstance(node, ast.keyword):
+        if node.arg:
+            yield from _named(node.arg, node.value, node.value)
+    else:
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                yield from _named(key.value, value, value)
+
+
+def _provider_shaped(node: ast.Constant, ctx) -> Iterator[Report]:
+    text = node.value
+    if type(text) is not str or len(text) < 20 or not any(prefix in text for prefix in _PROVIDER_PREFIXES):
+        return
+    parent = ctx.parent
+    if isinstance(parent, ast.Expr):
+        return  # a docstring
+    for label, shape in _PROVIDER_SHAPES:
+        match = shape.search(text)
+        if match and not _PLACEHOLDER.search(match.group(0)):
+            yield Report(
+                line=node.lineno,
+                end_line=node.end_lineno,
+                message=f"a string literal holds {label} (`{_redacted(match.group(0))}`): move it to the environment or a secret store, and revoke it",
+                evidence=(node.lineno,),
+            )
+            return
+
+
+def _named(name: str | None, value: ast.AST, anchor: ast.AST) -> Iterator[Report]:
+    if not name or not isinstance(value, ast.Constant) or type(value.value) is not str:
+        return
+    snake = _CAMEL_BOUNDARY.sub("_", name).lower()
+    if not _SECRET_NAME.search(snake):
+        return
+    secret = value.value
+    if len(secret) < 8 or _NOT_A_VALUE.search(secret) or _PLACEHOLDER.search(secret):
+        return
+    if _IDENTIFIER.match(secret) or _PATTERN_SYNTAX.search(secret):
+        return
+    if any(shape.search(secret) for _, shape in _PROVIDER_SHAPES):
+        return  # the provider-shaped check reports it, with a better name
+    squashed = re.sub(r"[^a-z0-9]", "", secret.lower())
+    if squashed in re.sub(r"[^a-z0-9]", "", snake) or re.sub(r"[^a-z0-9]", "", snake) in squashed:
+        return  # `PASSWORD_FIELD = "password"`, `api_key = "api-key"`: a name, not a secret
+    classes = _character_classes(secret)
+    if classes < 2 and len(secret) < 20:
+        return  # a plain word: `token = "csrftoken"`
+    strong = len(secret) >= 16 and classes >= 2 and _entropy(secret) >= 3.5
+    yield Report(
+        line=anchor.lineno,
+        end_line=anchor.end_lineno,
+        message=f"`{name}` is set to a literal secret (`{_redacted(secret)}`, {len(secret)} characters) in the source; read it from the environment or a secret store",
+        evidence=(anchor.lineno,),
+        severity=None if strong else Severity.WARN,
+    )
+
+
+def _target_name(target: ast.AST) -> str | None:
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
+        return target.slice.value  # os.environ["API_KEY"] = "...", config["password"] = "..."
+    return None
+
+
+def _character_classes(text: str) -> int:
+    return sum((any(c.islower() for c in text), any(c.isupper() for c in text), any(c.isdigit() for c in text), any(not c.isalnum() for c in text)))
+
+
+def _entropy(text: str) -> float:
+    """Shannon entropy in bits per character."""
+    counts: dict[str, int] = {}
+    for char in text:
+        counts[char] = counts.get(char, 0) + 1
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+def _redacted(secret: str) -> str:
+    secret = secret.strip()
+    if secret.startswith("-----BEGIN"):
+        return secret.split("-----")[1]
+    return f"{secret[:4]}…{secret[-2:]}" if len(secret) > 8 else "…"
