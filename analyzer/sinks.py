@@ -194,8 +194,8 @@ def _http(call: ast.Call, name: str, receiver: str, last: str) -> str | None:
 
 
 def _jwt(call: ast.Call, name: str, receiver: str, last: str) -> str | None:
-    if last in _JWT_LAST and (receiver == "jwt" or receiver.endswith((".jwt", "api_jwt")) or receiver == "jose.jwt"):
-        return "jwt"
+    if last in _JWT_LAST and "jwt" in receiver.rsplit(".", 1)[-1].lower():
+        return "jwt"  # jwt.decode, jose.jwt.decode, jwt.api_jwt.decode, `from jose import jwt as jose_jwt`
     return None
 
 

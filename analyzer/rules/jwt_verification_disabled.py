@@ -1,0 +1,77 @@
+"""JWT_VERIFICATION_DISABLED: a JSON Web Token is decoded without checking its signature.
+
+What it does:
+    Flags `jwt.decode(...)` (PyJWT, python-jose) called with
+    `options={"verify_signature": False}`, with PyJWT 1's `verify=False`, or
+    with `"none"` among the accepted `algorithms`, in a function that does
+    not also decode the token with its signature checked.
+
+Why it matters:
+    A token's claims are only as true as its signature. Without the check,
+    anyone can write `{"sub": "admin"}` into a token, base64 it, and be
+    admin: the server believes whatever the client sends. `alg: none` is the
+    same hole with a standard name.
+
+Example:
+    def current_user(token):
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return User.get(claims["sub"])
+
+Use instead:
+    def current_user(token):
+        claims = jwt.decode(token, SECRET_KEY, algorithms=["HS256"])
+        return User.get(claims["sub"])
+
+Notes:
+    Reading a token unverified to learn which key to verify it with (its
+    issuer or key id), and then decoding it again with the signature
+    checked in the same function, is the standard OpenID Connect idiom and
+    is not reported; nor is `jwt.get_unverified_header`, nor turning off
+    only the expiry check (`verify_exp`).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from analyzer.facts import FunctionFacts
+from analyzer.model import Severity
+from analyzer.registry import FUNCTION, Report, rule
+from analyzer.sinks import sink_kind
+
+
+@rule("JWT_VERIFICATION_DISABLED", Severity.BLOCK, on=FUNCTION, precision=0.9)
+def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+    if ctx.is_test_file:
+        return
+    decodes = [call for call in fn.calls if sink_kind(call.node) == "jwt"]
+    if not decodes:
+        return
+    unverified = [(call, why) for call in decodes if (why := _unverified(call.node)) is not None]
+    if not unverified or len(unverified) < len(decodes):
+        return  # no unchecked decode, or the token is also decoded with its signature checked
+    for call, why in unverified:
+        yield Report(
+            line=call.line,
+            end_line=call.node.end_lineno,
+            message=f"`{call.name}()` accepts the token without checking its signature ({why}): anyone can forge its claims",
+            evidence=(call.line,),
+        )
+
+
+def _unverified(call: ast.Call) -> str | None:
+    """Why this decode skips the signature check, or None when it checks it."""
+    for keyword in call.keywords:
+        value = keyword.value
+        if keyword.arg == "verify" and isinstance(value, ast.Constant) and value.value is False:
+            return "`verify=False`"
+        if keyword.arg == "options" and isinstance(value, ast.Dict):
+            for key, option in zip(value.keys, value.values):
+                if isinstance(key, ast.Constant) and key.value == "verify_signature" and isinstance(option, ast.Constant) and option.value is False:
+                    return '`options={"verify_signature": False}`'
+        if keyword.arg == "algorithms" and isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+            for item in value.elts:
+                if isinstance(item, ast.Constant) and isinstance(item.value, str) and item.value.lower() == "none":
+                    return '`"none"` among the accepted algorithms'
+    return None
