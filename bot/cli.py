@@ -115,12 +115,17 @@ def run_register(args: argparse.Namespace) -> int:
 
 
 def _preload_jobs() -> None:
-    """Import the job module once in the worker, so each forked work-horse starts with it (and githubkit) loaded.
+    """Import the job module and the rule catalog once in the worker, so each forked work-horse starts with them loaded.
 
-    A syntax or import error in the job code stops the worker at start instead of failing every job.
+    A syntax or import error in the job code stops the worker at start instead
+    of failing every job; and no job spends its time limit importing rules
+    (a limit that struck mid-import would leave that horse a partial catalog).
     """
     import importlib
 
+    from analyzer.registry import all_rules
+
+    all_rules()
     try:
         importlib.import_module(JOBS_MODULE)
     except ModuleNotFoundError as exc:

@@ -182,6 +182,8 @@ def describe_error(exc: BaseException) -> str:
     request = request_of(exc)
     if isinstance(exc, RequestError) and request is not None:
         return f"the connection to GitHub failed during {request.method} {request.url.path} ({type(exc.exc).__name__})"
+    if isinstance(exc, RequestError) and getattr(exc, "exc", None) is not None:
+        return f"{type(exc.exc).__name__} during a GitHub request"
     return type(exc).__name__
 
 

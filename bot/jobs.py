@@ -287,7 +287,8 @@ def failure_reason(job, exc_type, exc_value) -> str:
 
     if exc_type is not None and issubclass(exc_type, AbandonedJobError):
         return "the worker running it stopped answering (lost, or killed)"
-    if exc_type is not None and issubclass(exc_type, JobTimeoutException):
+    inner = getattr(exc_value, "exc", None)  # githubkit wraps what interrupts a request (the time limit, too)
+    if (exc_type is not None and issubclass(exc_type, JobTimeoutException)) or isinstance(inner, JobTimeoutException):
         return f"it ran past its {job.timeout}-second time limit"
     if exc_value is not None:
         return describe_error(exc_value)
