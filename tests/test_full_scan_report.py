@@ -79,7 +79,7 @@ def test_the_structure_report_is_in_the_text_in_a_closed_code_block():
 
 
 def test_a_huge_structure_report_is_cut_at_a_line_and_fits():
-    structures = [file_structure("\n\n".join(f"def f{i}(a, b):\n    return g{i}(a)" for i in range(400)), f"pkg/m{n}.py") for n in range(40)]
+    structures = [file_structure("\n\n".join(f"def f{i}(a, b):\n    return g{i}(a)" for i in range(200)), f"pkg/m{n}.py") for n in range(8)]
 
     text = structure_report(structures)
     small = structure_report(structures, limit=2000)

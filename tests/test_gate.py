@@ -7,6 +7,8 @@ import random
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 import respx
 
 from bot import gate
@@ -156,7 +158,7 @@ def test_a_failed_repository_star_count_falls_back_to_the_users_star(gh, setting
 
 
 def test_an_unreachable_cache_still_asks_github(gh, settings, standin):
-    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
     standin.star("mona", STAR_REPO)
 
     assert check(gh, dead, settings, "mona", REPO).unlocked

@@ -7,6 +7,8 @@ import time
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 import respx
 
 from analyzer.model import Finding, Severity
@@ -101,7 +103,7 @@ def test_a_rerun_of_the_same_head_shows_the_same_summary(gh, settings, redis_con
 
 
 def test_redis_down_leaves_the_result_alone(gh, settings, standin):
-    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
 
     assert review(gh, settings, dead, "a" * 40, findings(1)) == RESULT
 
