@@ -117,6 +117,8 @@ def reschedule(exc: RateLimited, context: dict[str, Any]) -> dict[str, Any]:
     base_id = job.meta.get("ainascan_base_id", job.id)
     when = exc.retry_at + RESCHEDULE_SLACK
     new_id = f"{base_id}__after-{int(when.timestamp())}"
+    if new_id == job.id:  # limited again before the same reset second: this job cannot be its own successor
+        new_id = f"{new_id}-{job.meta.get('ainascan_reschedules', 0) + 1}"
     queue = Queue(job.origin, connection=job.connection)
     retry = Retry(max=job.retries_left, interval=job.retry_intervals or 0) if job.retries_left else None
     try:
@@ -127,7 +129,7 @@ def reschedule(exc: RateLimited, context: dict[str, Any]) -> dict[str, Any]:
             kwargs=job.kwargs,
             job_id=new_id,
             job_timeout=job.timeout,
-            meta={"ainascan_base_id": base_id},
+            meta={"ainascan_base_id": base_id, "ainascan_reschedules": job.meta.get("ainascan_reschedules", 0) + 1},
             retry=retry,
             on_failure=Callback(REVIEW_FAILED_CALLBACK),
             unique=True,
