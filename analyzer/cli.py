@@ -13,11 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from analyzer.archive import ArchiveError, ArchiveLimits, read_archive
+from analyzer.archive import ArchiveError, ArchiveLimits
+from analyzer.archive_scan import ArchiveScan, scan_archive_bytes
 from analyzer.diff import DiffError, DiffScope, FileChange, parse_diff
 from analyzer.engine import DEFAULT_MAX_BYTES, ScanOptions
 from analyzer.model import ScanResult, Severity
-from analyzer.project import ProjectContext, dependencies_from_files, project_context_for
+from analyzer.project import project_context_for
 from analyzer.registry import all_rules, select_rules
 from analyzer.report import FORMATS, render
 from analyzer.scanner import DEFAULT_EXCLUDES, ExcludeRules, discover, scan_blobs, scan_paths
@@ -85,7 +86,7 @@ def run_scan(args: argparse.Namespace) -> int:
         file_result = scan_paths(files, options, jobs=jobs, on_progress=advance)
     _merge(result, file_result)
     for archive in archives:
-        _merge(result, _scan_archive(archive, rules, args.max_bytes, jobs))
+        _merge(result, _scan_archive(archive, options, excludes, jobs).result)
     if diff_scope is not None:
         root = _git_root() or os.getcwd()
         result.findings = [f for f in result.findings if diff_scope.introduced_at(_relative_to(f.path, root), f)]
@@ -106,19 +107,13 @@ def _merge(into: ScanResult, other: ScanResult) -> None:
     into.lines_scanned += other.lines_scanned
 
 
-def _scan_archive(path: str, rules, max_bytes: int, jobs: int) -> ScanResult:
+def _scan_archive(path: str, options: ScanOptions, excludes: ExcludeRules, jobs: int) -> ArchiveScan:
     try:
-        contents = read_archive(Path(path).read_bytes(), ArchiveLimits(max_file_bytes=max_bytes))
+        data = Path(path).read_bytes()
+        limits = ArchiveLimits(max_file_bytes=options.max_bytes)
+        return scan_archive_bytes(data, options, limits=limits, jobs=jobs, prefix=f"{path}!/", excludes=excludes)
     except (ArchiveError, OSError) as exc:
         raise UsageError(f"{path}: {exc}") from exc
-    declared = dependencies_from_files({name: data.decode("utf-8", "replace") for name, data in contents.other_files.items()})
-    local = {name.split("/", 1)[0].removesuffix(".py") for name, _ in contents.python_files}
-    project = ProjectContext(frozenset(declared), frozenset(local), bool(contents.other_files))
-    options = ScanOptions(rules=rules, max_bytes=max_bytes, project=project)
-    prefixed = [(f"{path}!/{name}", data) for name, data in contents.python_files]
-    result = scan_blobs(prefixed, options, jobs=jobs)
-    result.errors.extend(contents.skipped)
-    return result
 
 
 def _exit_code(result: ScanResult, fail_on: str) -> int:
@@ -211,15 +206,17 @@ def run_structure(args: argparse.Namespace) -> int:
 
     archives = [p for p in args.paths if p.endswith(".zip") and Path(p).is_file()]
     excludes = ExcludeRules(DEFAULT_EXCLUDES + tuple(args.exclude))
+    jobs = args.jobs or os.cpu_count() or 1
     try:
         files = list(discover([p for p in args.paths if p not in archives], excludes))
         sources = [(path[2:] if path.startswith("./") else path, Path(path).read_bytes()) for path in files]
-        for archive in archives:
-            contents = read_archive(Path(archive).read_bytes())
-            sources += [(f"{archive}!/{name}", data) for name, data in contents.python_files]
-    except (FileNotFoundError, ArchiveError, OSError) as exc:
+    except (FileNotFoundError, OSError) as exc:
         raise UsageError(str(exc)) from exc
-    result = scan_blobs(sources, ScanOptions(), jobs=args.jobs or os.cpu_count() or 1)
+    result = scan_blobs(sources, ScanOptions(), jobs=jobs)
+    for archive in archives:
+        scanned = _scan_archive(archive, ScanOptions(), excludes, jobs)
+        sources += scanned.sources
+        _merge(result, scanned.result)
     findings_by_path: dict[str, list] = {}
     for finding in result.findings:
         findings_by_path.setdefault(finding.path, []).append(finding)

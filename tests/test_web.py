@@ -275,7 +275,7 @@ def test_opened_and_synchronize_for_the_same_head_share_one_job(client, queue, w
 
 @pytest.mark.parametrize(
     ("event", "name"),
-    [("star", "star__created"), ("issue_comment", "issue_comment__created.with-installation"), ("installation", "installation__created"), ("check_run", "check_run__requested_action")],
+    [("issue_comment", "issue_comment__created.with-installation"), ("installation", "installation__created"), ("check_run", "check_run__requested_action")],
 )
 def test_events_with_no_job_are_acknowledged_and_queue_nothing(client, queue, redis_conn, webhook_fixtures, event, name):
     response = post(client, event, fixture_bytes(webhook_fixtures, name))
@@ -286,7 +286,7 @@ def test_events_with_no_job_are_acknowledged_and_queue_nothing(client, queue, re
     assert [key for key in redis_conn.keys("*") if not key.startswith(METRICS_KEY_PREFIX.encode())] == []
 
 
-def test_a_full_scan_button_is_acknowledged_and_logged(client, queue, webhook_fixtures, caplog):
+def test_a_full_scan_button_queues_the_full_scan(client, queue, webhook_fixtures, caplog):
     payload = json.loads(fixture_bytes(webhook_fixtures, "check_run__requested_action"))
     payload["requested_action"]["identifier"] = "full-scan"
     caplog.set_level(logging.INFO, logger="bot")
@@ -294,8 +294,17 @@ def test_a_full_scan_button_is_acknowledged_and_logged(client, queue, webhook_fi
     response = post(client, "check_run", json.dumps(payload).encode())
 
     assert response.status_code == 202
-    assert len(queue) == 0
-    assert any(record_fields(record).get("requested_action") == "full-scan" for record in caplog.records)
+    [job] = queue.jobs
+    assert job.func_name == "bot.full_scan.full_scan"
+    assert job.kwargs["user"] == payload["sender"]["login"]
+
+
+def test_a_star_webhook_queues_the_gate_cache_update(client, queue, webhook_fixtures):
+    response = post(client, "star", fixture_bytes(webhook_fixtures, "star__created"))
+
+    assert response.status_code == 202
+    [job] = queue.jobs
+    assert job.func_name == "bot.gate.record_star"
 
 
 def test_redis_down_answers_503_and_logs_it(down_client, webhook_fixtures, caplog):
