@@ -51,10 +51,11 @@ _WHOLE_SCOPE_READERS = frozenset({"locals", "vars"})
 
 @rule("DEAD_DB_RESULT", Severity.BLOCK, on=FUNCTION, precision=0.95)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    if any(call.name in _WHOLE_SCOPE_READERS for call in fn.calls):
+    reports = [*_unread_results(fn), *_unfetched_selects(fn)]
+    if not reports or any(call.attr in _WHOLE_SCOPE_READERS and isinstance(call.node.func, ast.Name) for call in fn.calls):
         return  # `render(request, "page.html", locals())` reads every local
     severity = Severity.WARN if ctx.is_test_file else None
-    for report in (*_unread_results(fn), *_unfetched_selects(fn)):
+    for report in reports:
         yield report if severity is None else replace(report, severity=severity, strength=0.7)
 
 

@@ -56,12 +56,13 @@ _RUNTIME_CHOICE = re.compile(r"environ|getenv|argv|\bargs\b|option|opts|debug|\b
 
 @rule("DEBUG_MODE_RISK", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.95, calls=_WATCHED_CALLS)
 def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report]:
-    if ctx.is_test_file or _guarded_by_runtime_choice(ctx):
+    if ctx.is_test_file:
         return
-    if isinstance(node, ast.Call):
-        yield from _debug_call(node, ctx)
-    else:
-        yield from _debug_assignment(node, ctx)
+    if isinstance(node, ast.Assign) and not _is_true(node.value):
+        return  # the common case, decided before anything costs
+    reports = list(_debug_call(node, ctx) if isinstance(node, ast.Call) else _debug_assignment(node, ctx))
+    if reports and not _guarded_by_runtime_choice(ctx):
+        yield from reports
 
 
 def _debug_call(call: ast.Call, ctx) -> Iterator[Report]:

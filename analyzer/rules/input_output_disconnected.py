@@ -83,9 +83,13 @@ _CONSTANT_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Bin
 @rule("INPUT_OUTPUT_DISCONNECTED", Severity.BLOCK, on=FUNCTION, precision=0.85)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     candidates = _judged_params(fn)
-    if not candidates or _exempt(fn, ctx):
+    if not candidates:
         return
-    reaching = fn.names_reaching_output() | _reaching_shared_state(fn)
+    # Most functions use every parameter: decide that first, the exemptions cost more.
+    reaching = fn.names_reaching_output()
+    if all(p.name in reaching for p in candidates) or _exempt(fn, ctx):
+        return
+    reaching = reaching | _reaching_shared_state(fn)
     if any(part in fn.name.lower() for part in _LOGGING_NAME_PARTS):
         reaching = reaching | fn.logged_names
     disconnected = [p for p in candidates if p.name not in reaching]
@@ -146,7 +150,7 @@ def _exempt(fn: FunctionFacts, ctx) -> bool:
         return True  # a decorator may impose the signature (routes, registries, signals)
     if fn.parent is not None:
         return True  # nested functions are usually callbacks handed to someone else
-    if any(call.name in _NO_FLOW_ANALYSIS_CALLS or call.attr in _NO_FLOW_ANALYSIS_CALLS for call in fn.calls):
+    if any(call.attr in _NO_FLOW_ANALYSIS_CALLS for call in fn.calls):
         return True
     if only_returns_a_literal(fn):
         return True  # a default implementation (`return []`); HARDCODED_RETURN's concern, not ours
