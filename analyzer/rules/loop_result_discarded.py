@@ -90,6 +90,8 @@ def _empty_starts(fn: FunctionFacts) -> dict[str, ast.stmt]:
     """Plain locals first bound to an empty collection, zero or empty string, by their first assignment."""
     starts: dict[str, ast.stmt] = {}
     for assign in fn.assigns:
+        if not _is_empty(assign.value):
+            continue
         node = assign.node
         if isinstance(node, ast.Assign) and (len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name)):
             continue  # `self.items = items = []`: the collection is shared with someone else
@@ -100,8 +102,7 @@ def _empty_starts(fn: FunctionFacts) -> dict[str, ast.stmt]:
             continue
         if min(fn.assigned.get(name, (assign.line,))) < assign.line:
             continue
-        if _is_empty(assign.value):
-            starts[name] = assign.node
+        starts[name] = assign.node
     return starts
 
 

@@ -39,6 +39,9 @@ _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 @rule("PARAMETER_OVERWRITTEN", Severity.BLOCK, on=FUNCTION, precision=0.8)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+    assigned_names = fn.assigned
+    if not any(p.name in assigned_names for p in fn.params):
+        return
     params = _judged_params(fn)
     if not params or is_abstract_or_overload(fn):
         return

@@ -72,6 +72,8 @@ def _coroutine_called(call: ast.Call, ctx) -> str | None:
     """The name of the coroutine function `call` calls, when we can tell it is one."""
     func = call.func
     if func.__class__ is ast.Name:
+        if not _has_async_def(ctx):
+            return None
         name = func.id
         kind = _local_kind(ctx.function.node, name)
         if kind == "async":
@@ -85,11 +87,21 @@ def _coroutine_called(call: ast.Call, ctx) -> str | None:
     if dotted in COROUTINE_APIS:
         return dotted
     receiver = func.value
-    if receiver.__class__ is ast.Name and receiver.id in ("self", "cls") and ctx.class_stack:
+    if receiver.__class__ is ast.Name and receiver.id in ("self", "cls") and ctx.class_stack and _has_async_def(ctx):
         async_methods, sync_methods = _class_names(ctx.class_stack[-1])
         if func.attr in async_methods and func.attr not in sync_methods:
             return dotted
     return None
+
+
+_async_cache: list = [None, False]  # [source text, whether it contains "async"]
+
+
+def _has_async_def(ctx) -> bool:
+    """Whether the file can define a coroutine function at all (one substring search per file)."""
+    if _async_cache[0] is not ctx.source:
+        _async_cache[0], _async_cache[1] = ctx.source, "async" in ctx.source
+    return _async_cache[1]
 
 
 def _module_names(ctx) -> tuple[frozenset[str], frozenset[str]]:
@@ -105,8 +117,13 @@ def _module_names(ctx) -> tuple[frozenset[str], frozenset[str]]:
     return names
 
 
+_class_cache: list = [None, None]  # [class node, its names]
+
+
 def _class_names(class_node: ast.ClassDef) -> tuple[set[str], set[str]]:
-    return _names_bound_in(class_node.body)
+    if _class_cache[0] is not class_node:
+        _class_cache[0], _class_cache[1] = class_node, _names_bound_in(class_node.body)
+    return _class_cache[1]
 
 
 def _names_bound_in(body: list[ast.stmt]) -> tuple[set[str], set[str]]:

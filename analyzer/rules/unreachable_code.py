@@ -39,7 +39,10 @@ _JUMP_WORDS = {ast.Return: "return", ast.Raise: "raise", ast.Continue: "continue
 
 @rule("UNREACHABLE_CODE", Severity.BLOCK, on=(ast.Return, ast.Raise, ast.Continue, ast.Break), precision=0.9)
 def check(node: ast.stmt, ctx) -> Iterator[Report]:
-    placed = block_holding(ctx.parent, node)
+    parent = ctx.parent
+    if getattr(parent, "body", None) and parent.body[-1] is node:
+        return  # the common case: the jump ends its block
+    placed = block_holding(parent, node)
     if placed is None:
         return
     block, index = placed
