@@ -92,7 +92,7 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     reaching = reaching | _reaching_shared_state(fn)
     if any(part in fn.name.lower() for part in _LOGGING_NAME_PARTS):
         reaching = reaching | fn.logged_names
-    disconnected = [p for p in candidates if p.name not in reaching]
+    disconnected = [p for p in candidates if p.name not in reaching and not _read_where_flow_is_unknown(fn, p.name)]
     if not disconnected or _signature_is_imposed(fn, ctx) or shares_signature_with_siblings(fn, ctx, [p.name for p in disconnected]):
         return
     most = len(disconnected) * 2 > len(candidates)
@@ -169,6 +169,18 @@ def _reaching_shared_state(fn: FunctionFacts) -> set[str]:
                 reached.add(dep)
                 stack.append(dep)
     return reached
+
+
+def _read_where_flow_is_unknown(fn: FunctionFacts, name: str) -> bool:
+    """The parameter is read somewhere the flow facts do not follow: a nested class's bases
+    (`class Manager(superclass):`), a decorator, an `except` clause. Only reads inside assignments
+    and log calls are known not to reach."""
+    read_lines = fn.reads.get(name, ())
+    if not read_lines:
+        return False
+    spans = [(a.line, a.node.end_lineno or a.line) for a in fn.assigns]
+    spans += [(c.line, c.node.end_lineno or c.line) for c in fn.calls if c.is_log]
+    return any(not any(start <= line <= end for start, end in spans) for line in read_lines)
 
 
 def _holds_fresh_literal(fn: FunctionFacts, name: str) -> bool:
