@@ -1,0 +1,144 @@
+"""INSECURE_RANDOM_TOKEN: a token, password, key or one-time code is drawn from the predictable `random` module.
+
+What it does:
+    Flags a value built with `random.choice`, `choices`, `randint`,
+    `randrange`, `getrandbits`, `random()`, `sample` or `shuffle` (also
+    `numpy.random`) that is stored under a security name (`token`,
+    `password`, `secret_key`, `api_key`, `otp`, `nonce`, `salt`,
+    `session_id`, `reset_code`, ...) or returned from a function named for
+    one (`generate_token()`, `make_otp()`).
+
+Why it matters:
+    `random` is a Mersenne Twister: after 624 outputs an observer can
+    predict every later one, and it is seeded from the clock when the OS
+    gives nothing better. Reset links, API keys and one-time codes made
+    from it can be guessed, and a six-digit OTP from `randint` is one of a
+    million values anyway. The `secrets` module exists for exactly this.
+
+Example:
+    def reset_token():
+        return "".join(random.choices(string.ascii_letters + string.digits, k=32))
+
+Use instead:
+    def reset_token():
+        return secrets.token_urlsafe(32)
+
+Notes:
+    `random.SystemRandom()`, `secrets` and `os.urandom` are not reported, nor
+    are tests. A word drawn from a list (`token = random.choice(vocabulary)`,
+    sampling in text generation) is not a secret unless the name leaves no
+    doubt (`password`, `otp`, `api_key`...).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Iterator
+
+from analyzer.facts import FunctionFacts, dotted_name
+from analyzer.model import Severity
+from analyzer.registry import FUNCTION, Report, rule
+from analyzer.sinks import sink_kind
+
+# Names that say "a secret" whatever the random value is drawn from.
+_SECRET_PARTS = re.compile(
+    r"(?:^|_)(?:password|passwd|pwd|secret|secret_key|api_key|apikey|access_key|private_key|signing_key|encryption_key|"
+    r"session_key|otp|totp|nonce|salt|session_id|sessionid|csrf|csrf_token|reset_code|verification_code|confirmation_code|"
+    r"activation_code|auth_code|sms_code|login_code|mfa_code|otp_code|invite_code|pin_code|pin|passcode|"
+    r"reset_token|access_token|auth_token|refresh_token|api_token|session_token|verification_token|secret_token)$"
+)
+# `token` alone is also a word of text: a secret only when it is built from a character set or numbers.
+_TOKEN = re.compile(r"(?:^|_)token$")
+_NAME_PREFIXES = ("generate_", "gen_", "make_", "create_", "new_", "random_", "build_", "get_", "_")
+_CHARSET_NAME = re.compile(r"chars|alphabet|letters|digits|charset|characters|symbols|hexdigits|printable|punctuation", re.IGNORECASE)
+_DRAWS_FROM_POPULATION = frozenset({"choice", "choices", "sample", "shuffle"})
+
+
+@rule("INSECURE_RANDOM_TOKEN", Severity.BLOCK, on=(FUNCTION, ast.Assign), precision=0.9)
+def check(subject: FunctionFacts | ast.Assign, ctx) -> Iterator[Report]:
+    if ctx.is_test_file:
+        return
+    if isinstance(subject, ast.Assign):
+        if ctx.function is None:  # module level: `SECRET_KEY = "".join(random.choice(...) ...)`
+            targets = [_target_name(t) for t in subject.targets]
+            yield from _judge_value(subject.value, [t for t in targets if t], subject.lineno, {})
+        return
+    fn = subject
+    if not any(sink_kind(call.node) == "random" for call in fn.calls):
+        return
+    derived: dict[str, ast.Call] = {}  # locals holding a random value, with the draw that made it
+    reported = False
+    for assign in fn.assigns:
+        if assign.value is None:
+            continue
+        names = list(assign.targets)
+        if isinstance(assign.node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            stmt_targets = assign.node.targets if isinstance(assign.node, ast.Assign) else [assign.node.target]
+            names += [name for t in stmt_targets if not isinstance(t, ast.Name) and (name := _target_name(t))]
+        for report in _judge_value(assign.value, names, assign.line, derived):
+            reported = True
+            yield report
+        draw = _random_draw(assign.value, derived)
+        if draw is not None:
+            derived.update(dict.fromkeys(assign.targets, draw))
+    if reported:
+        return  # one secret per function is enough; its return would repeat the finding
+    bare = fn.name
+    for prefix in _NAME_PREFIXES:
+        bare = bare.removeprefix(prefix)
+    if _SECRET_PARTS.search(bare.lower()) or _TOKEN.search(bare.lower()):
+        for ret in fn.returns:
+            if ret.value is not None:
+                yield from _judge_value(ret.value, [f"{fn.name}()"], ret.line, derived, name_for_kind=bare.lower())
+
+
+def _judge_value(value: ast.expr, names: list[str], line: int, derived: dict[str, ast.Call], name_for_kind: str | None = None) -> Iterator[Report]:
+    draw = _random_draw(value, derived)
+    if draw is None:
+        return
+    for name in names:
+        kind_name = (name_for_kind or name).lower()
+        if _SECRET_PARTS.search(kind_name) or (_TOKEN.search(kind_name) and _builds_text_secret(draw)):
+            shown = dotted_name(draw.func)
+            yield Report(
+                line=line,
+                end_line=getattr(value, "end_lineno", line),
+                message=f"`{name}` is built with `{shown}`, which is predictable; use the `secrets` module "
+                "(`secrets.token_urlsafe()`, `secrets.choice()`, `secrets.randbelow()`)",
+                evidence=(line,),
+            )
+            return
+
+
+def _random_draw(value: ast.expr, derived: dict[str, ast.Call]) -> ast.Call | None:
+    """The `random` call in `value`, or the one that made a local read in `value`."""
+    for node in ast.walk(value):
+        if isinstance(node, ast.Call) and sink_kind(node) == "random":
+            return node
+        if isinstance(node, ast.Name) and node.id in derived:
+            return derived[node.id]
+    return None
+
+
+def _builds_text_secret(draw: ast.Call) -> bool:
+    """Drawn from a character set or as a number, not picked from a list of words."""
+    method = dotted_name(draw.func).rsplit(".", 1)[-1]
+    if method not in _DRAWS_FROM_POPULATION:
+        return True  # randint, getrandbits, random(): numbers
+    population = draw.args[0] if draw.args else None
+    if population is None:
+        return False
+    if isinstance(population, ast.Constant) and isinstance(population.value, str):
+        return True
+    return any(_CHARSET_NAME.search(dotted_name(node) or "") for node in ast.walk(population) if isinstance(node, (ast.Name, ast.Attribute)))
+
+
+def _target_name(target: ast.AST) -> str | None:
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
+        return target.slice.value
+    return None
