@@ -29,14 +29,16 @@ import ast
 import re
 from typing import Iterator
 
+from analyzer.facts import dotted_name
 from analyzer.model import Severity
 from analyzer.registry import Report, rule
 
-_TRIGGERS = re.compile(r"TODO|FIXME|TBD|XXX|xxx|[Cc]hange[-_ ]?me|CHANGE[-_ ]?ME|[Rr]eplace[-_ ]?me|[Yy]our[-_ ]|YOUR[-_]|[Ll]orem ipsum|example\.(com|org|net)|[Dd]oe\b|[Dd]ummy|DUMMY|[Pp]laceholder")
+# Cheap first test of one string: every placeholder contains one of these (in lower case).
+_MARKERS = ("todo", "fixme", "tbd", "change", "replace", "your", "lorem", "example.", "doe", "xxx", "dummy", "placeholder")
 _PLACEHOLDERS: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"^\s*(TODO|FIXME|TBD)\b"), "a TODO marker"),
     (re.compile(r"\b(change[-_ ]?me|replace[-_ ]?me)\b", re.IGNORECASE), "a change-me placeholder"),
-    (re.compile(r"^<?your[-_][\w-]+>?$|^<?your [\w ]{1,30} here>?$", re.IGNORECASE), "a your-value-here placeholder"),
+    (re.compile(r"^<?your[-_][\w-]+>?$|^<your [\w ]{1,30}>$", re.IGNORECASE), "a your-value-here placeholder"),
     (re.compile(r"\blorem ipsum\b", re.IGNORECASE), "lorem ipsum filler"),
     (re.compile(r"^(mailto:)?[\w.+-]+@example\.(com|org|net)$|^https?://([\w-]+\.)*example\.(com|org|net)\b", re.IGNORECASE), "an example.com address"),
     (re.compile(r"^(john|jane) doe$", re.IGNORECASE), "a sample name"),
@@ -50,20 +52,24 @@ _EXAMPLE_CONTEXT = re.compile(r"(placeholder|example|sample|help|hint|descriptio
 
 @rule("PLACEHOLDER_VALUE", Severity.WARN, on=(ast.Return, ast.Assign, ast.AnnAssign), precision=0.8)
 def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report]:
-    if node.value is None or ctx.is_test_file or not _file_may_hold_placeholders(ctx):
+    value = node.value
+    if value is None or isinstance(value, _NEVER_LITERAL):
         return
     if isinstance(node, ast.Return):
         context = ctx.function.name if ctx.function is not None else ""
-        where = f"returned by `{context}()`" if context else "returned"
     else:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        context = " ".join(ast.unparse(t) for t in targets)
-        where = f"assigned to `{context}`"
-    if _EXAMPLE_CONTEXT.search(context):
-        return
-    for constant, name, kind in _placeholders_in(node.value, context):
+        context = " ".join(dotted_name(t) or "value" for t in targets)
+    for constant, name, kind, keys in _placeholders_in(value, context, ()):
+        # Context is judged only once a candidate is found: most statements never get this far.
+        if ctx.is_test_file or any(_EXAMPLE_CONTEXT.search(key) for key in (context, *keys)):
+            return
         shown = constant.value if len(constant.value) <= 40 else constant.value[:37] + "..."
         via = f" (as `{name}`)" if name and name != context else ""
+        if isinstance(node, ast.Return):
+            where = f"returned by `{context}()`" if context else "returned"
+        else:
+            where = f"assigned to `{context}`"
         yield Report(
             line=constant.lineno,
             end_line=constant.end_lineno,
@@ -73,41 +79,36 @@ def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report
         return  # one finding per statement is enough to send the reader there
 
 
-_last_file: list = [None, False]  # [source text, verdict]: the file being scanned, held so its identity stays unique
+_NEVER_LITERAL = (ast.Name, ast.Attribute, ast.BinOp, ast.Compare, ast.BoolOp, ast.Lambda, ast.Subscript, ast.UnaryOp, ast.Await)
 
 
-def _file_may_hold_placeholders(ctx) -> bool:
-    """One regex search per file decides whether any statement is worth a look."""
-    if _last_file[0] is not ctx.source:
-        _last_file[0] = ctx.source
-        _last_file[1] = _TRIGGERS.search(ctx.source) is not None
-    return _last_file[1]
-
-
-def _placeholders_in(node: ast.AST, name: str) -> Iterator[tuple[ast.Constant, str, str]]:
+def _placeholders_in(node: ast.AST, name: str, keys: tuple[str, ...]) -> Iterator[tuple[ast.Constant, str, str, tuple[str, ...]]]:
     """Placeholder strings in a value: itself, container items, and call keyword arguments, with the name each is bound to."""
-    if isinstance(node, ast.Constant):
-        if isinstance(node.value, str):
+    node_type = type(node)
+    if node_type is ast.Constant:
+        if type(node.value) is str:
             kind = _placeholder_kind(node.value, name)
             if kind:
-                yield node, name, kind
-    elif isinstance(node, ast.Dict):
+                yield node, name, kind, keys
+    elif node_type is ast.Dict:
         for key, value in zip(node.keys, node.values):
             key_name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else name
-            if not _EXAMPLE_CONTEXT.search(key_name):
-                yield from _placeholders_in(value, key_name)
-    elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            yield from _placeholders_in(value, key_name, (*keys, key_name))
+    elif node_type in (ast.List, ast.Tuple, ast.Set):
         for element in node.elts:
-            yield from _placeholders_in(element, name)
-    elif isinstance(node, ast.Call):
+            yield from _placeholders_in(element, name, keys)
+    elif node_type is ast.Call:
         for keyword in node.keywords:
-            if keyword.arg and not _EXAMPLE_CONTEXT.search(keyword.arg):
-                yield from _placeholders_in(keyword.value, keyword.arg)
+            if keyword.arg:
+                yield from _placeholders_in(keyword.value, keyword.arg, (*keys, keyword.arg))
 
 
 def _placeholder_kind(text: str, name: str) -> str | None:
     if len(text) > 200 or "\n" in text.strip():
         return None  # prose and templates, not values
+    lowered = text.lower()
+    if not any(marker in lowered for marker in _MARKERS):
+        return None
     for pattern, kind in _PLACEHOLDERS:
         if pattern.search(text):
             return kind
