@@ -29,35 +29,65 @@ class BudgetExceeded(BaseException):
     """Raised inside a scan that used up its CPU time (a BaseException, so the engine's per-rule isolation cannot swallow it)."""
 
 
+class Budget:
+    """Whether the CPU budget of a block ran out (the signal may arrive inside C code, wrapped in another error)."""
+
+    def __init__(self) -> None:
+        self.exceeded = False
+
+
+# After the budget runs out the signal repeats every RETRIGGER seconds, until one lands outside any handler.
+RETRIGGER_SECONDS = 0.05
+
+
 @contextmanager
-def cpu_budget(seconds: float) -> Iterator[bool]:
-    """Raise BudgetExceeded once this process has spent `seconds` of CPU time in the block; yields whether a budget is on."""
+def cpu_budget(seconds: float) -> Iterator[Budget]:
+    """Raise BudgetExceeded once this process has spent `seconds` of CPU time in the block, and again until it leaves."""
+    budget = Budget()
     if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "ITIMER_VIRTUAL"):
-        yield False
+        yield budget
         return
 
+    armed = [True]
+
     def overrun(signum, frame):
-        raise BudgetExceeded
+        if armed[0]:
+            budget.exceeded = True
+            raise BudgetExceeded
 
     previous = signal.signal(signal.SIGVTALRM, overrun)
-    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds, RETRIGGER_SECONDS)
     try:
-        yield True
+        yield budget
     finally:
-        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-        signal.signal(signal.SIGVTALRM, previous)
+        while True:  # a signal may land in here too: disarm first, then retry until the timer is off
+            try:
+                armed[0] = False
+                signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+                signal.signal(signal.SIGVTALRM, previous)
+                break
+            except BudgetExceeded:
+                continue
 
 
 def scan_within(source: str | bytes, path: str, options: ScanOptions, seconds: float = DEFAULT_BUDGET_SECONDS) -> FileResult:
     """`scan_source`, or a `time-budget` FileError when the file takes more than `seconds` of CPU time."""
     result = FileResult(path)
+    budget = Budget()
     try:
-        with cpu_budget(seconds):
-            return scan_source(source, path, options)
+        with cpu_budget(seconds) as budget:
+            scanned = scan_source(source, path, options)
+        if not budget.exceeded:
+            return scanned
     except BudgetExceeded:
-        result.error = FileError(path, "time-budget", f"analysis took more than {seconds:g} CPU seconds; not analyzed")
+        pass
     except (RecursionError, MemoryError):
-        result.error = FileError(path, "too-deep", "the analyzer ran out of stack or memory on this file")
+        if not budget.exceeded:
+            result.error = FileError(path, "too-deep", "the analyzer ran out of stack or memory on this file")
+            return result
     except Exception as exc:  # the analyzer promises never to raise; if it does, one file must not sink the review
-        result.error = FileError(path, "analyzer-error", f"the analyzer failed on this file ({type(exc).__name__})")
+        if not budget.exceeded:
+            result.error = FileError(path, "analyzer-error", f"the analyzer failed on this file ({type(exc).__name__})")
+            return result
+    result.error = FileError(path, "time-budget", f"analysis took more than {seconds:g} CPU seconds; not analyzed")
     return result
