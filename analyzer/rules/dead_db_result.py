@@ -1,11 +1,12 @@
 """DEAD_DB_RESULT: rows are read from the database and then thrown away.
 
 What it does:
-    Flags a database read whose result is bound to a name that is never read
-    (DB-API `execute(...).fetch*()` and `cursor.fetch*()`, SQLAlchemy
-    `execute`/`scalars`/`all`/`first`/`one`, `session.query(...)...`, Django
-    `Model.objects...`, async drivers' `fetch`/`fetchrow`/`fetchval`), and a
-    cursor or session that executes a SELECT whose rows are never fetched.
+    Flags a database read whose result is bound to a name that is never read,
+    and a cursor or session that executes a SELECT whose rows are never
+    fetched. Reads are DB-API `execute(...).fetch*()` and `cursor.fetch*()`,
+    SQLAlchemy `execute`/`scalars`/`scalar`/`all`/`first`/`one`,
+    `session.query(...)...` and `session.get(...)`, Django `Model.objects...`,
+    and async drivers' `fetch`/`fetchrow`/`fetchval`/`fetch_all`.
 
 Why it matters:
     The query costs a round trip and the function then answers without the data
