@@ -36,6 +36,9 @@ docs-check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/analyzer_speed.py
 	$(BIN)/python bench/noise.py
+	scripts/ensure-redis
+	$(BIN)/python bench/bot_calls.py
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
