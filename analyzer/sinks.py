@@ -246,11 +246,10 @@ _CLASSIFIERS = (_code, _command, _deserialization, _sql, _tls, _http, _jwt, _cor
 
 
 def sink_path_argument(call: ast.Call) -> ast.expr | None:
-    """The path a filesystem sink acts on: the first argument, or the argument of `Path(...)` for `Path(p).open()`."""
+    """The path a filesystem sink acts on: its first argument, or the `Path(...)` expression of `Path(a, b).open()`."""
     func = call.func
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and func.attr in _PATH_METHODS:
-        inner = func.value
-        return inner.args[0] if inner.args else None
+        return func.value
     if call.args:
         return call.args[0]
     for keyword in call.keywords:

@@ -5,7 +5,8 @@ client: `request.args["x"]`, `request.GET.get("x")`, `await request.json()`,
 a Flask `<name>` or FastAPI `{name}` path parameter, a FastAPI query or body
 parameter, or a URL capture of a Django view (`def view(request, slug)`).
 `origin()` names such a source inside an expression, following plain local
-names back through the assignments the function has made so far.
+names back through the assignments the function has made so far, and not
+looking inside calls that cleanse a value (`int(...)`, `secure_filename(...)`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,26 @@ _SAFE_ANNOTATIONS = frozenset(
 _DEPENDENCY_DEFAULTS = frozenset({"Depends", "Security"})
 
 
+# Calls whose result cannot carry the client's text (or a path out of a folder): their insides are not followed.
+CLEANSING_CALLS = frozenset(
+    {"int", "float", "bool", "len", "UUID", "uuid.UUID", "secure_filename", "safe_join", "basename", "os.path.basename",
+     "get_valid_filename", "quote", "shlex.quote", "escape", "html.escape", "hash", "hashlib.sha256", "hashlib.md5"}
+)
+
+
+def client_walk(node: ast.AST):
+    """ast.walk, except that it does not enter the arguments of a cleansing call (`int(request.args["id"])`)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, ast.Call):
+            name = dotted_name(current.func)
+            if name in CLEANSING_CALLS or name.rsplit(".", 1)[-1] in CLEANSING_CALLS:
+                continue
+        stack.extend(ast.iter_child_nodes(current))
+
+
 def is_request(node: ast.AST) -> bool:
     """`request`, `req`, `self.request`."""
     if isinstance(node, ast.Attribute):
@@ -41,7 +62,7 @@ def is_request(node: ast.AST) -> bool:
 
 def request_data(node: ast.AST) -> str | None:
     """`request.args`, `request.GET`, `request.get_json()`... inside `node`, shown as source text, or None."""
-    for inner in ast.walk(node):
+    for inner in client_walk(node):
         if isinstance(inner, ast.Attribute) and inner.attr in REQUEST_DATA and is_request(inner.value):
             return ast.unparse(inner)
     return None
@@ -113,7 +134,7 @@ def _origin_in(expr: ast.AST, fn: FunctionFacts, params: dict[str, str], before_
         return f"request data (`{found}`)"
     if depth > 4:
         return None
-    for inner in ast.walk(expr):
+    for inner in client_walk(expr):
         if not isinstance(inner, ast.Name) or not isinstance(inner.ctx, ast.Load):
             continue
         if inner.id in params:
