@@ -331,6 +331,8 @@ def _binding_statement(w: _Walker, node: ast.AST) -> None:
         facts.depends_on.setdefault(name, set()).update(binding.loads)
         if isinstance(node, ast.AugAssign):
             facts.depends_on[name].add(name)
+        if name in facts.globals_declared:
+            facts.effect_names |= binding.loads  # assigning a global is a side effect
     for store in binding.stores:
         w.pending_store.append((store, binding.loads, facts))
     if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
@@ -512,7 +514,7 @@ def _try(w: _Walker, node: ast.Try) -> None:
             scope.facts.assigned.setdefault(handler.name, []).append(handler.lineno)
         scope.handlers.append(handler_fact)
         if handler.type is not None:
-            w.visit_one(handler.type, handler)
+            w.effect(w.collect(handler.type, handler))
         before = len(scope.facts.reads.get(handler.name, ())) if handler.name else 0
         w.visit_list(handler.body, handler)
         if handler.name and len(scope.facts.reads.get(handler.name, ())) > before:
@@ -533,8 +535,8 @@ def _caught_names(node: ast.expr | None) -> list[str]:
 def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     ctx = w.ctx
     outer = w.scopes[-1]
-    # Decorators, defaults and annotations run in the enclosing scope.
-    w.visit_list(node.decorator_list, node)
+    # Decorators, defaults and annotations run in the enclosing scope; what they read is used.
+    w.effect(w.collect_list(node.decorator_list, node))
     w.visit_one(node.args, node)
     w.visit_one(node.returns, node)
     in_class = bool(w.scope_kinds) and w.scope_kinds[-1] == "class"
@@ -569,7 +571,7 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
 
 
 def _resolve_stores(w: _Walker, facts: FunctionFacts) -> None:
-    """`x.a = v` / `x[k] = v`: v flows into x; it is a side effect unless x is a plain local."""
+    """`x.a = v` / `x[k] = v`: v flows into x; a side effect unless x holds a container the function made."""
     remaining = []
     for store, loads, owner in w.pending_store:
         if owner is not facts:
@@ -578,8 +580,7 @@ def _resolve_stores(w: _Walker, facts: FunctionFacts) -> None:
         root = store.root
         if root is not None:
             facts.depends_on.setdefault(root, set()).update(loads - {root})
-        is_local = root is not None and root in facts.assigned and facts.param(root) is None and root not in facts.globals_declared
-        if not is_local:
+        if root is None or not facts.holds_fresh_value(root):
             facts.effect_names |= loads
     w.pending_store = remaining
 
@@ -600,8 +601,8 @@ def _params(args: ast.arguments) -> list[Param]:
 
 
 def _class(w: _Walker, node: ast.ClassDef) -> None:
-    w.visit_list(node.decorator_list, node)
-    w.visit_list(node.bases, node)
+    w.effect(w.collect_list(node.decorator_list, node))
+    w.effect(w.collect_list(node.bases, node))
     w.visit_list(node.keywords, node)
     facts = w.scopes[-1].facts
     if facts is not None:

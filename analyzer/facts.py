@@ -23,6 +23,11 @@ LOG_RECEIVERS = frozenset({"log", "logger", "logging", "LOG", "LOGGER", "_log", 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal", "msg"})
 
 
+# Expressions and constructors that make a new container or value nobody else holds.
+FRESH_VALUE_NODES = (ast.Dict, ast.List, ast.Set, ast.Tuple, ast.Constant, ast.DictComp, ast.ListComp, ast.SetComp, ast.JoinedStr)
+FRESH_CONSTRUCTORS = frozenset({"dict", "list", "set", "tuple", "bytearray", "defaultdict", "OrderedDict", "Counter", "deque"})
+
+
 def dotted_name(node: ast.AST) -> str:
     """`a.b.c` for Name/Attribute chains, `a.b()` parts become `a.b`; '' for anything else."""
     parts: list[str] = []
@@ -226,6 +231,23 @@ class FunctionFacts:
         if self._reaching is None:
             self._reaching = self._closure(self.return_names | self.effect_names)
         return self._reaching
+
+    def holds_fresh_value(self, name: str) -> bool:
+        """`name` is a local bound only to containers this function made (`{}`, `[]`, `dict()`):
+        storing into it changes nothing outside the function."""
+        if name not in self.assigned or self.param(name) is not None or name in self.globals_declared:
+            return False
+        bound = [a for a in self.assigns if name in a.targets]
+        if not bound or len(bound) != len(self.assigned[name]):
+            return False  # also bound by a for, with, import or except: not a fresh value
+        for assign in bound:
+            value = assign.value
+            if isinstance(value, FRESH_VALUE_NODES):
+                continue
+            if isinstance(value, ast.Call) and dotted_name(value.func).rsplit(".", 1)[-1] in FRESH_CONSTRUCTORS:
+                continue
+            return False
+        return True
 
     def is_read(self, name: str) -> bool:
         return name in self.reads
