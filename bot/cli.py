@@ -128,6 +128,9 @@ def _preload_jobs() -> None:
     all_rules()
     try:
         importlib.import_module(JOBS_MODULE)
+        from bot.github import tls_context
+
+        tls_context()
     except ModuleNotFoundError as exc:
         if exc.name != JOBS_MODULE:
             raise
