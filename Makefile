@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/analyzer_speed.py
 	$(BIN)/python bench/noise.py
 	scripts/ensure-redis
+	$(BIN)/python bench/load.py
 	$(BIN)/python bench/bot_calls.py
 	$(BIN)/python bench/ingest.py
 
