@@ -1,9 +1,9 @@
 """ASSERT_AS_VALIDATION: `assert` used to check a public function's input.
 
 What it does:
-    Flags an `assert` in a public function of a non-test module whose
-    condition reads one of the function's parameters, such as
-    `assert amount > 0` or `assert user.is_admin`. Type-narrowing asserts
+    Flags an `assert` that checks a parameter of a public function. Examples
+    are `assert amount > 0` and `assert user.is_admin` in a public function
+    of a non-test, non-private module. Type-narrowing asserts
     (`assert isinstance(x, T)`, `assert x is not None`) are not findings: they
     serve the type checker, not the caller.
 

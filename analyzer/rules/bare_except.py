@@ -1,7 +1,7 @@
 """BARE_EXCEPT: an `except:` with no exception class, which also catches Ctrl-C and exit requests.
 
 What it does:
-    Flags `except:` handlers that do not re-raise. A bare `except:` that
+    Flags a bare `except:` handler that does not re-raise. A bare `except:` that
     cleans up and then re-raises (a bare `raise`, `with safe_reraise():`, or
     `sys.exc_info()` kept for later) is correct and not a finding; an `except: pass` is EMPTY_EXCEPT's
     finding. The fix replaces `except:` with `except Exception:`.

@@ -1,10 +1,13 @@
 """BLOCKING_CALL_IN_ASYNC: a blocking call made directly inside an `async def`.
 
 What it does:
-    Flags `time.sleep`, synchronous HTTP (`requests.get/post/...`, `httpx.get/...`,
-    `urllib.request.urlopen`), `subprocess.run/call/check_call/check_output`,
-    `os.system` and blocking socket lookups called directly in the body of an
-    `async def`, outside any lambda or nested function handed to an executor.
+    Flags a blocking call such as `time.sleep` or `requests.get` made directly
+    inside an `async def`. The calls it knows are `time.sleep`, synchronous
+    HTTP (`requests.get/post/...`, `httpx.get/...`, `urllib.request.urlopen`),
+    `subprocess.run/call/check_call/check_output`, `os.system` and blocking
+    socket lookups. Calls inside a lambda or a nested
+    function (handed to an executor) are not findings. Subprocess and socket
+    calls are warnings.
 
 Why it matters:
     An event loop runs one thing at a time. A blocking call inside a coroutine

@@ -1,9 +1,11 @@
 """BROAD_EXCEPT_SWALLOWED: `except Exception` that carries on as if nothing happened, leaving no trace.
 
 What it does:
-    Flags `except Exception:` and `except BaseException:` handlers that do
-    something (fall back to a default, `continue`, return a placeholder) but
-    neither re-raise, nor log or report, nor look at the exception. Empty
+    Flags an `except Exception:` handler that falls back silently, leaving no
+    trace of the error. The handler (of `Exception` or `BaseException`) does
+    something, such as returning a default, `continue`, or assigning a
+    placeholder, but neither re-raises, nor logs or reports, nor looks at
+    the exception. Empty
     handlers are EMPTY_EXCEPT's, bare `except:` is BARE_EXCEPT's, and a
     handler that answers with the `try` block's success value is
     SILENT_FAILURE's.

@@ -1,11 +1,12 @@
 """CONSTANT_CONDITION: an `if`, `while`, ternary or `assert` whose condition is decided before the code runs.
 
 What it does:
-    Flags conditions that are always true or always false: `x == "a" or "b"`,
-    `if x or True`, `if "literal":`, a non-empty tuple, list or f-string used
-    as a test (`assert (ok, "message")`), and bare constants such as
-    `if False:` or `if 0:`. `while True:` loops, `if TYPE_CHECKING:` and
-    `if __debug__:` are not findings.
+    Flags an `if`, `while`, ternary or `assert` whose condition is always true
+    or always false. It blocks on `x == "a" or "b"`, `if x or True`,
+    `if "literal":` and non-empty tuples, lists or f-strings used as a test
+    (`assert (ok, "message")`), and warns on toggles such as `if False:`.
+    `while True:` loops, `if TYPE_CHECKING:` and `if __debug__:` are not
+    findings.
 
 Why it matters:
     The check the code appears to make is not made. `role == "admin" or

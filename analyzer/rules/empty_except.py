@@ -1,8 +1,9 @@
 """EMPTY_EXCEPT: an `except` that catches everything and does nothing.
 
 What it does:
-    Flags `except:`, `except Exception:` and `except BaseException:` handlers
-    whose body is only `pass` (or `...`). Narrow handlers such as
+    Flags an `except` that catches everything and only says `pass`. That is
+    `except:`, `except Exception:` or `except BaseException:` whose body is
+    `pass` or `...`. Narrow handlers such as
     `except FileNotFoundError: pass` are not findings, nor are handlers in
     best-effort teardown (`__del__`, `__exit__`, `close`, `dispose`, `__repr__`). A handler that swallows the
     error and lets the function return success is SILENT_FAILURE's finding,

@@ -1,11 +1,10 @@
 """EXCEPTION_CONTEXT_LOST: a new exception raised in an `except` handler without `from` and without the original.
 
 What it does:
-    Flags `raise NewError(...)` inside an `except` handler when the raise has
-    no `from` clause, the handler never looks at the caught exception, and
-    either the handler catches everything (`except Exception`, bare
-    `except`) or the new exception is a generic one (`Exception`,
-    `RuntimeError`). Translating one specific error into another
+    Flags a new exception raised in an `except` handler without `from`, when
+    the handler never looks at the caught exception. It applies where the
+    handler catches everything (`except Exception`, bare `except`) or the
+    new exception is a generic one (`Exception`, `RuntimeError`). Translating one specific error into another
     (`except KeyError: raise AttributeError(name)`) is not a finding. The fix
     adds `from <name>` when the handler binds the exception on the
     same `except ... as <name>` clause.

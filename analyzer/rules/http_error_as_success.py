@@ -1,11 +1,12 @@
 """HTTP_ERROR_AS_SUCCESS: a web handler answers an error with HTTP status 200.
 
 What it does:
-    Flags responses whose body says error and whose status says success:
-    `return jsonify({"error": ...}), 200`, `JSONResponse({"error": ...},
-    status_code=200)`, `JsonResponse({"success": False}, status=200)`; and,
-    as a warning, an error body returned from an `except` handler of a view
-    without any status, which frameworks send as 200.
+    Flags a response whose body says error and whose status says 200 OK.
+    It blocks on an explicit 200 (`return jsonify({"error": ...}), 200`,
+    `JSONResponse({"error": ...}, status_code=200)`,
+    `JsonResponse({"success": False}, status=200)`), and warns when a view's
+    `except` branch returns an error body with no status, which frameworks
+    send as 200.
 
 Why it matters:
     Clients, retries, load balancers, monitoring and alerting all read the

@@ -1,9 +1,9 @@
 """IDENTICAL_BRANCHES: an `if`/`else` or a ternary whose two branches are the same code.
 
 What it does:
-    Flags an `if` statement whose `else` block is identical to its body, and a
-    conditional expression `a if cond else a`, comparing the code itself
-    (comments, spacing and positions do not count).
+    Flags an `if`/`else` or a ternary whose two branches are the same code.
+    It compares the code itself (comments, spacing and positions do not
+    count), for `if` statements and for `a if cond else a`.
 
 Why it matters:
     The condition decides nothing. Usually one branch was copied from the

@@ -1,10 +1,11 @@
 """LOOP_RESULT_DISCARDED: a loop builds a collection or a total that nothing ever reads.
 
 What it does:
-    Flags a local that starts empty (`[]`, `{}`, `set()`, `0`, `""`) and is
-    filled inside a loop (`results.append(...)`, `seen.add(...)`,
-    `counts[k] = ...`, `total += ...`) but is never read anywhere else: not
-    returned, not passed on, not tested.
+    Flags a collection or total that a loop fills and nothing ever reads.
+    The local starts empty (`[]`, `{}`, `set()`, `0`, `""`), is filled inside
+    a loop (`results.append(...)`, `seen.add(...)`, `counts[k] = ...`,
+    `total += ...`), and is never returned, passed on or tested. It blocks
+    when the function returns nothing it computed, and warns otherwise.
 
 Why it matters:
     The loop does the work and the function throws it away: it returns the

@@ -1,11 +1,12 @@
 """MUTABLE_DEFAULT_ARGUMENT: a list, dict or set default that the function mutates, returns or stores.
 
 What it does:
-    Flags a parameter whose default is a mutable object (`[]`, `{}`, `set()`,
-    `list()`, `dict()`, `defaultdict(...)`, ...) when the function mutates it
-    (`.append`, `.update`, `[k] = ...`, `+=`, ...), or hands it out by
-    returning it or storing it on an object. A default that is only read is
-    not a finding; neither is a `_cache`/`memo` parameter kept on purpose.
+    Flags a mutable default argument that the function changes or hands out.
+    The default is a list, dict or set (`[]`, `{}`, `set()`, `dict()`,
+    `defaultdict(...)`, ...); mutating it (`.append`, `.update`, `[k] = ...`,
+    `+=`) blocks, returning it or storing it on an object warns. A default
+    that is only read is not a finding; neither is a `_cache`/`memo`
+    parameter kept on purpose.
 
 Why it matters:
     The default is created once, when the function is defined, and shared by

@@ -1,11 +1,12 @@
 """RETRY_WITHOUT_LIMIT: a retry loop with no attempt limit or deadline.
 
 What it does:
-    Flags a `while True:` loop that retries an operation until it succeeds:
-    a `try` block that leaves the loop on success (`return`/`break`) and a
-    handler that swallows the error and goes round again, with no other way
-    out of the loop (no attempt counter that breaks or raises, no deadline).
-    Also flags tenacity's `@retry` used without `stop=`, which retries forever.
+    Flags a retry loop that has no attempt limit or deadline. That is a
+    `while True:` whose `try` leaves the loop on success (`return`/`break`)
+    while a handler swallows the error and goes round again, with no other
+    way out (no counter that breaks or raises, no deadline); it blocks when
+    the handler catches everything and logs nothing. Tenacity's `@retry`
+    without `stop=`, which retries forever, is a warning.
     Only handlers that wait, log, count or do nothing count as retrying; a
     handler that moves on to other data is a loop, not a retry. Polling for
     a queue item, retrying on EINTR, and interactive prompts are not

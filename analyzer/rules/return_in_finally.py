@@ -1,9 +1,9 @@
 """RETURN_IN_FINALLY: a `return`, `break` or `continue` inside a `finally` block.
 
 What it does:
-    Flags `return`, `break` and `continue` statements in a `finally` block
-    that leave it (a `break`/`continue` of a loop nested inside the `finally`
-    is not a finding), as PEP 765 does.
+    Flags a `return`, `break` or `continue` that leaves a `finally` block, as
+    PEP 765 does. A `break`/`continue` of a loop nested inside the `finally`
+    is not a finding.
 
 Why it matters:
     Leaving a `finally` block this way discards the exception in flight:
@@ -42,7 +42,7 @@ _TRY_NODES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _WORDS = {ast.Return: "return", ast.Break: "break", ast.Continue: "continue"}
 
 
-@rule("RETURN_IN_FINALLY", Severity.BLOCK, on=_TRY_NODES, precision=0.95)
+@rule("RETURN_IN_FINALLY", Severity.BLOCK, on=_TRY_NODES, precision=0.9)
 def check(node: ast.Try, ctx) -> Iterator[Report]:
     if not node.finalbody:
         return

@@ -1,8 +1,8 @@
 """SELF_ASSIGNMENT: a name, attribute or item is assigned to itself.
 
 What it does:
-    Flags `x = x`, `a, b = a, b`, `self.total = self.total` and `d[k] = d[k]`.
-    In a class body `x = x` is not a finding: it deliberately copies a name
+    Flags a name, attribute or item assigned to itself: `x = x`,
+    `a, b = a, b`, `self.total = self.total`, `d[k] = d[k]`. In a class body `x = x` is not a finding: it deliberately copies a name
     from the enclosing scope into the class namespace.
 
 Why it matters:
@@ -40,7 +40,7 @@ from analyzer.rules._statements import one_line
 _CANDIDATES = (ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List)
 
 
-@rule("SELF_ASSIGNMENT", Severity.BLOCK, on=ast.Assign, precision=0.9)
+@rule("SELF_ASSIGNMENT", Severity.BLOCK, on=ast.Assign, precision=0.85)
 def check(node: ast.Assign, ctx) -> Iterator[Report]:
     value = node.value
     if not isinstance(value, _CANDIDATES):

@@ -1,10 +1,11 @@
 """UNAWAITED_COROUTINE: a coroutine function is called as a statement and never awaited.
 
 What it does:
-    Flags a statement that calls an `async def` function of the same file (a
-    module-level one, one nested in the enclosing function, or a method of the
-    enclosing class through `self.`/`cls.`), or a well-known coroutine API such
-    as `asyncio.sleep`, without `await`, `create_task` or `gather`.
+    Flags a coroutine function called as a bare statement, without `await`.
+    It knows the `async def` functions of the same file (module-level ones,
+    ones nested in the enclosing function, and methods of the enclosing class
+    called through `self.`/`cls.`) and well-known coroutine APIs such as
+    `asyncio.sleep`; awaiting, `create_task` and `gather` are not findings.
 
 Why it matters:
     Calling a coroutine function only creates a coroutine object; its body

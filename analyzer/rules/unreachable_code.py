@@ -1,8 +1,8 @@
 """UNREACHABLE_CODE: statements after a `return`, `raise`, `continue` or `break` in the same block.
 
 What it does:
-    Flags the first statement that follows a `return`, `raise`, `continue` or
-    `break` in the same block, which can never run. A lone `yield` after a
+    Flags a statement that can never run because it follows a `return`,
+    `raise`, `continue` or `break` in the same block. A lone `yield` after a
     `return`/`raise` (the idiom that makes a function an empty generator) is
     not a finding.
 
