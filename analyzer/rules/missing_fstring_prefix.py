@@ -25,8 +25,10 @@ Use instead:
 from __future__ import annotations
 
 import ast
+import io
 import re
 import string
+import tokenize
 from typing import Iterator
 
 from analyzer.facts import FunctionFacts, dotted_name, is_log_call
@@ -36,6 +38,7 @@ from analyzer.registry import Report, rule
 _FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)([.\[][^{}]*)?$")
 _FORMATTING_CALLEE = re.compile(r"format|template|render|gettext|translat|lazy|compile|^_$|^re\.|regex|pattern|sql|text$", re.IGNORECASE)
 _FORMATTER = string.Formatter()
+_TRIVIA = (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)
 
 
 @rule("MISSING_FSTRING_PREFIX", Severity.BLOCK, on=ast.Constant, precision=0.9)
@@ -135,12 +138,17 @@ def _prefix_fix(node: ast.Constant, ctx) -> Fix | None:
     raw = text.encode("utf-8")
     start = node.col_offset
     if raw[start:start + 1] not in (b'"', b"'"):
-        return None  # already prefixed (r, b, u) or implicitly concatenated
+        return None  # already prefixed (r, b, u)
     literal = raw[start:node.end_col_offset].decode("utf-8")
-    try:
-        if ast.literal_eval(literal) != node.value:
-            return None
-    except (ValueError, SyntaxError):
-        return None
+    if not _single_string_token(literal):
+        return None  # implicitly concatenated pieces: the prefix would reach only the first
     fixed = (raw[:start] + b"f" + raw[start:]).decode("utf-8")
     return Fix(node.lineno, node.lineno, fixed, "add the missing `f` prefix")
+
+
+def _single_string_token(literal: str) -> bool:
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(literal).readline) if t.type not in _TRIVIA]
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return len(tokens) == 1 and tokens[0].type == tokenize.STRING and tokens[0].string == literal
