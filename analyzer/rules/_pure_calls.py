@@ -59,7 +59,9 @@ def pure_call_text(call: ast.Call, source: str) -> str | None:
         return None
     if method in ("format", "format_map") and not call.args and not call.keywords:
         return None
-    shown = dotted_name(receiver) or "..."
+    shown = dotted_name(receiver) or ast.unparse(receiver)
+    if len(shown) > 30:
+        shown = shown[:27] + "..."
     return f"{shown}.{method}({'...' if call.args or call.keywords else ''})"
 
 
