@@ -36,7 +36,7 @@ from analyzer.registry import Report, rule
 from analyzer.rules._pure_calls import LAZY_BUILTINS, REBINDABLE_STR_METHODS, pure_call_text
 
 
-@rule("DISCARDED_PURE_CALL", Severity.BLOCK, on=ast.Expr, precision=0.95)
+@rule("DISCARDED_PURE_CALL", Severity.BLOCK, on=ast.Expr, precision=0.9)
 def check(stmt: ast.Expr, ctx) -> Iterator[Report]:
     call = stmt.value
     if not isinstance(call, ast.Call) or ctx.is_test_file:

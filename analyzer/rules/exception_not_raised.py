@@ -40,7 +40,7 @@ _BUILTIN_EXCEPTIONS = frozenset(
 _EXCEPTION_NAME = re.compile(r"^_?[A-Z][A-Za-z0-9]*(Error|Exception|Exit|Interrupt)$")
 
 
-@rule("EXCEPTION_NOT_RAISED", Severity.BLOCK, on=ast.Expr, precision=0.95)
+@rule("EXCEPTION_NOT_RAISED", Severity.BLOCK, on=ast.Expr, precision=0.9)
 def check(stmt: ast.Expr, ctx) -> Iterator[Report]:
     call = stmt.value
     if not isinstance(call, ast.Call):

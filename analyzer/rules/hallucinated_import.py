@@ -104,7 +104,7 @@ _BRINGS: dict[str, tuple[str, ...]] = {
 }
 
 
-@rule("HALLUCINATED_IMPORT", Severity.WARN, on=(ast.Import, ast.ImportFrom), precision=0.8)
+@rule("HALLUCINATED_IMPORT", Severity.WARN, on=(ast.Import, ast.ImportFrom), precision=0.6)
 def check(node: ast.Import | ast.ImportFrom, ctx) -> Iterator[Report]:
     project = ctx.project
     if project is None or not project.has_dependency_files or ctx.function is not None or ctx.is_test_file:

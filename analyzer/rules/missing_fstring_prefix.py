@@ -41,7 +41,7 @@ _FORMATTER = string.Formatter()
 _TRIVIA = (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)
 
 
-@rule("MISSING_FSTRING_PREFIX", Severity.BLOCK, on=ast.Constant, precision=0.9)
+@rule("MISSING_FSTRING_PREFIX", Severity.BLOCK, on=ast.Constant, precision=0.85)
 def check(node: ast.Constant, ctx) -> Iterator[Report]:
     value = node.value
     if type(value) is not str or "{" not in value or ctx.function is None:
