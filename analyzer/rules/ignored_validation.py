@@ -33,6 +33,8 @@ from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
 
 _VALIDATION_CALL = re.compile(r"^_*(validate|check|verify|is_valid|isvalid|has_valid)(_|$)|^_*(validate|verify|check)[A-Z]|^_*isValid")
+# Named like checks, but they run something and raise on failure (subprocess).
+_NOT_VERDICTS = frozenset({"check_output", "check_call", "check_returncode"})
 # Predicates that only answer: calling one as a statement throws the answer away.
 _PREDICATE_CALL = re.compile(r"^_*(is_valid|isvalid|has_valid|is_[a-z0-9_]*valid)[a-z0-9_]*$|^_*isValid")
 
@@ -60,7 +62,7 @@ def _unread_verdicts(fn: FunctionFacts) -> Iterator[Report]:
         if not isinstance(value, ast.Call):
             continue
         callee = _callee_name(value)
-        if callee is None or not _VALIDATION_CALL.search(callee):
+        if callee is None or callee in _NOT_VERDICTS or not _VALIDATION_CALL.search(callee):
             continue
         yield Report(
             line=assign.line,
