@@ -60,7 +60,7 @@ def cpu_budget(seconds: float) -> Iterator[Budget]:
     try:
         yield budget
     finally:
-        while True:  # a signal may land in here too: disarm first, then retry until the timer is off
+        for _attempt in range(100):  # a signal may land in here too: disarm first (later ones do nothing), then retry
             try:
                 armed[0] = False
                 signal.setitimer(signal.ITIMER_VIRTUAL, 0)

@@ -59,13 +59,13 @@ def post_review(gh, repo: str, number: int, head_sha: str, chosen: list[InlineCo
             outcome.posted += [c for c in remaining if c.fingerprint in standing]
             remaining = [c for c in remaining if c.fingerprint not in standing]
         attempts += 1
-        _post_halving(gh, repo, number, head_sha, remaining, introduced, outcome, context or {})
+        _post_halving(gh, repo, number, head_sha, remaining, introduced=introduced, outcome=outcome, context=context or {})
         return outcome
 
     return reconciled(attempt, f"posting the review of {repo}#{number}")
 
 
-def _post_halving(gh, repo: str, number: int, head_sha: str, batch: list[InlineComment], introduced: int, outcome: ReviewOutcome, context: dict[str, Any]) -> None:
+def _post_halving(gh, repo: str, number: int, head_sha: str, batch: list[InlineComment], *, introduced: int, outcome: ReviewOutcome, context: dict[str, Any]) -> None:
     payload = review_payload(batch, head_sha, introduced)
     if payload is None or outcome.head_moved:
         return
@@ -88,8 +88,8 @@ def _post_halving(gh, repo: str, number: int, head_sha: str, batch: list[InlineC
             outcome.refused += batch
             return
         middle = len(batch) // 2
-        _post_halving(gh, repo, number, head_sha, batch[:middle], introduced, outcome, context)
-        _post_halving(gh, repo, number, head_sha, batch[middle:], introduced, outcome, context)
+        for half in (batch[:middle], batch[middle:]):
+            _post_halving(gh, repo, number, head_sha, half, introduced=introduced, outcome=outcome, context=context)
         return
     outcome.posted += batch
 

@@ -4,8 +4,9 @@ RQ alone notices a job whose worker died (SIGKILL, out of memory, node lost)
 only 60-90 s after the job's last heartbeat, and only when some worker next
 runs its maintenance (every 10 minutes by default). `ReviewWorker` beats
 every `worker_heartbeat_seconds` while busy, runs maintenance every
-`worker_maintenance_seconds`, and its maintenance (one worker of the fleet at
-a time, under RQ's maintenance lock) also:
+`worker_maintenance_seconds`, and its maintenance also does the following
+(every worker runs it; a claim in Redis makes each lost job, stuck run and
+redelivery pass handled by one worker only):
 
 - reclaims started jobs whose worker has been silent for
   `abandoned_after_seconds`: queued again at once (at the front) while they
