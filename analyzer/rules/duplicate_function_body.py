@@ -1,0 +1,100 @@
+"""DUPLICATE_FUNCTION_BODY: two functions in one file have the same body, statement for statement.
+
+What it does:
+    Flags a function whose body (docstring aside) is identical to that of an
+    earlier function in the same file, when the body has at least five
+    statements. Bodies are compared as syntax trees, so formatting and
+    comments do not matter but every name does.
+
+Why it matters:
+    Copies drift: the next bug fix lands in one of them, and the other keeps
+    the bug. AI assistants produce these when asked for "the same for
+    orders" and rename only the function. One function with a parameter, or
+    a shared helper, keeps the behaviour in one place.
+
+Example:
+    def export_users(rows):
+        out = []
+        for row in rows:
+            out.append(row.to_dict())
+        write_csv(out)
+        return len(out)
+
+    def export_orders(rows):
+        out = []
+        for row in rows:
+            out.append(row.to_dict())
+        write_csv(out)
+        return len(out)
+
+Use instead:
+    def export(rows):
+        out = [row.to_dict() for row in rows]
+        write_csv(out)
+        return len(out)
+
+Notes:
+    Short bodies (fewer than five statements: getters, delegations,
+    `raise NotImplementedError`) repeat by nature and are not compared.
+    Tests, where spelled-out repetition is often deliberate, are skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from analyzer.facts import FunctionFacts, ModuleFacts
+from analyzer.model import Severity
+from analyzer.registry import MODULE, Report, rule
+
+MIN_STATEMENTS = 5
+
+
+@rule("DUPLICATE_FUNCTION_BODY", Severity.WARN, on=MODULE, precision=0.85)
+def check(module: ModuleFacts, ctx) -> Iterator[Report]:
+    if ctx.is_test_file or len(module.functions) < 2:
+        return
+    # A cheap shape first (statement count and kinds), so bodies are dumped only when two shapes collide.
+    by_shape: dict[tuple, list[FunctionFacts]] = {}
+    for fn in module.functions:
+        body = fn.body
+        if not body:
+            continue
+        shape = (len(body), tuple(type(stmt).__name__ for stmt in body), fn.end_line - body[0].lineno)
+        by_shape.setdefault(shape, []).append(fn)
+    for group in by_shape.values():
+        if len(group) < 2:
+            continue
+        seen: dict[str, FunctionFacts] = {}
+        for fn in sorted(group, key=lambda f: f.line):
+            if _statement_count(fn.body) < MIN_STATEMENTS:
+                continue
+            key = "\n".join(ast.dump(stmt) for stmt in fn.body)
+            first = seen.setdefault(key, fn)
+            if first is fn:
+                continue
+            yield Report(
+                line=fn.line,
+                message=f"`{fn.qualname}()` repeats the body of `{first.qualname}()` (line {first.line}) statement for statement "
+                f"({_statement_count(fn.body)} statements): a fix to one will miss the other; share one function",
+                evidence=(fn.line,),
+                function=fn.qualname,
+            )
+
+
+def _statement_count(body: list[ast.stmt]) -> int:
+    count = 0
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        count += 1
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, field, None)
+            if isinstance(block, list):
+                stack.extend(block)
+        for handler in getattr(stmt, "handlers", ()) or ():
+            stack.extend(handler.body)
+        for case in getattr(stmt, "cases", ()) or ():
+            stack.extend(case.body)
+    return count
