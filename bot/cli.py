@@ -5,7 +5,9 @@ with its scheduler (bot/worker.py: short heartbeats, lost jobs reclaimed,
 stuck check runs reaped), `redeliver` asks GitHub to deliver again the
 webhooks that failed (bot/redeliver.py). They read their settings from the
 environment and stop at start with one line naming a missing or malformed
-variable. Server imports are lazy so that `ainascan scan` starts fast.
+variable. `register` creates the GitHub App from app.yml and writes its
+credentials to an env file (bot/register.py). Server imports are lazy so
+that `ainascan scan` starts fast.
 """
 
 from __future__ import annotations
