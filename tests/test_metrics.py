@@ -195,6 +195,31 @@ def test_github_responses_are_counted_through_githubkit_event_hooks(respx_mock, 
     assert value(page, "ainascan_github_rate_limit_remaining", installation="app", resource="core") == 14999
 
 
+@respx.mock(base_url="https://api.github.test")
+def test_an_installation_client_counts_its_token_minting_as_the_apps(respx_mock, store):
+    """The wiring bot/github.py is to use: hooks bound to the installation, through githubkit's App auth flow."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from githubkit import AppAuthStrategy, GitHub
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()).decode()
+    respx_mock.post("/app/installations/42/access_tokens").respond(
+        201, json={"token": "ghs_test", "expires_at": "2099-01-01T00:00:00Z"}, headers={"x-ratelimit-remaining": "14990", "x-ratelimit-resource": "core"}
+    )
+    respx_mock.get("/repos/o/r").respond(200, json={}, headers={"x-ratelimit-remaining": "4998", "x-ratelimit-resource": "core"})
+    app = GitHub(AppAuthStrategy("7", pem), base_url="https://api.github.test", auto_retry=False, event_hooks=github_event_hooks(42, store=store))
+    installation = app.with_auth(app.auth.as_installation(42))
+
+    installation.request("GET", "/repos/o/r")
+
+    page = render(store)
+    assert value(page, "ainascan_github_api_calls_total", status="201") == 1
+    assert value(page, "ainascan_github_api_calls_total", status="200") == 1
+    assert value(page, "ainascan_github_rate_limit_remaining", installation="app", resource="core") == 14990
+    assert value(page, "ainascan_github_rate_limit_remaining", installation="42", resource="core") == 4998
+
+
 def test_the_latest_rate_limit_wins(store):
     record_github_call(200, 100, "core", installation="9", store=store)
     record_github_call(200, 99, "core", installation="9", store=store)
