@@ -128,10 +128,10 @@ def _remove_keyword_fix(call: ast.Call, keyword: ast.keyword, ctx) -> Fix | None
     items = sorted([*call.args, *call.keywords], key=lambda item: item.col_offset)
     index = next(i for i, item in enumerate(items) if item is keyword)
     encoded = ctx.line_text(call.lineno).encode("utf-8")
-    if index > 0:
-        start, end = items[index - 1].end_col_offset, keyword.end_col_offset  # ", verify=False"
-    elif index + 1 < len(items):
+    if index + 1 < len(items):
         start, end = keyword.col_offset, items[index + 1].col_offset  # "verify=False, "
+    elif index > 0:
+        start, end = items[index - 1].end_col_offset, keyword.end_col_offset  # ", verify=False" at the end
     else:
         start, end = keyword.col_offset, keyword.end_col_offset
     removed = encoded[start:end].decode("utf-8", "replace")

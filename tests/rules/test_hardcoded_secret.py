@@ -1,0 +1,39 @@
+"""HARDCODED_SECRET beyond its fixture: strength decides severity, secrets are redacted, docs and tests are skipped."""
+
+from __future__ import annotations
+
+from analyzer.engine import ScanOptions, scan_source
+from analyzer.model import Severity
+from analyzer.registry import all_rules
+
+
+def findings(source: str, path: str = "app/config.py"):
+    result = scan_source(source, path, ScanOptions(rules=[all_rules()["HARDCODED_SECRET"]]))
+    assert result.error is None, result.error
+    return result.findings
+
+
+def test_random_looking_secrets_block_and_weak_ones_warn():
+    [strong] = findings("API_KEY = 'a8f5f167f44f4964e6c998dee827110c'\n")
+    assert strong.severity is Severity.BLOCK
+    [weak] = findings("DB_PASSWORD = 'admin123'\n")
+    assert weak.severity is Severity.WARN
+
+
+def test_messages_never_repeat_the_whole_secret():
+    secret = "a8f5f167f44f4964e6c998dee827110c"
+    [finding] = findings(f"API_KEY = '{secret}'\n")
+    assert secret not in finding.message and "a8f5…0c" in finding.message
+    key = "AKIAQ3EGRTZ7LWK4XN2P"
+    [finding] = findings(f"KEY_ID = '{key}'\n")
+    assert key not in finding.message and "AWS access key id" in finding.message
+
+
+def test_a_provider_shaped_value_is_reported_once():
+    assert len(findings("token = 'ghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3s12'\n")) == 1
+
+
+def test_docs_and_tests_are_skipped():
+    source = "API_KEY = 'a8f5f167f44f4964e6c998dee827110c'\n"
+    assert findings(source, "docs/conf.py") == []
+    assert findings(source, "tests/test_api.py") == []
