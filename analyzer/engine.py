@@ -63,6 +63,7 @@ class FileContext:
     module: ModuleFacts
     project: ProjectContext | None
     suppressions: dict[int, Suppression]
+    tree: ast.Module | None = None
     parents: list[ast.AST] = field(default_factory=list)
     function: FunctionFacts | None = None
     class_stack: list[ast.ClassDef] = field(default_factory=list)
@@ -506,7 +507,10 @@ def _try(w: _Walker, node: ast.Try) -> None:
     scope.handlers = saved_handlers
     scope.try_bodies.pop()
     w.ctx.parents.append(node)
+    handler_rules = w.node_rules.get(ast.ExceptHandler, ())
     for handler in node.handlers:
+        for rule in handler_rules:  # handlers are walked here, not through visit(): dispatch them too
+            w.run(rule, handler, w.ctx.function)
         caught = _caught_names(handler.type)
         handler_fact = HandlerFact(handler, fact, caught, handler.name)
         fact.handlers.append(handler_fact)
@@ -707,7 +711,7 @@ def scan_source(source: str | bytes, path: str, options: ScanOptions | None = No
 
 
 def _walk(tree: ast.Module, source: str, path: str, options: ScanOptions) -> tuple[list[Finding], FileError | None]:
-    ctx = FileContext(path, source, ModuleFacts(), options.project, parse_suppressions(source))
+    ctx = FileContext(path, source, ModuleFacts(), options.project, parse_suppressions(source), tree)
     findings: list[Finding] = []
     overrides = options.severity_overrides
 

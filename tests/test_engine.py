@@ -263,3 +263,15 @@ def test_the_default_options_run_the_whole_catalog():
     from analyzer.registry import all_rules
 
     assert {rule.id for rule in ScanOptions().rules} == set(all_rules())
+
+
+def test_except_handlers_reach_node_rules_inside_and_outside_functions():
+    seen = []
+
+    def check(node, ctx):
+        seen.append((node.lineno, ctx.tree is not None))
+
+    rule = Rule("HANDLER_PROBE", Severity.WARN, check, (ast.ExceptHandler,), 0.5, __name__)
+    source = "def f():\n    try:\n        x()\n    except ValueError:\n        pass\ntry:\n    y()\nexcept:\n    pass\n"
+    scan_source(source, "a.py", ScanOptions(rules=[rule]))
+    assert sorted(seen) == [(4, True), (8, True)]
