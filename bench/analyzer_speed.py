@@ -56,6 +56,7 @@ class Run:
     wall: float
     cpu: float
     peak_mb: float
+    load: float  # the machine's 1-minute load average as the run started
 
 
 @dataclass(frozen=True)
@@ -102,18 +103,19 @@ class Measurement:
 
 @dataclass(frozen=True)
 class PullRequestCost:
-    """In-process timings of one pull request's files: the full scan and `ast.parse` alone."""
+    """In-process timings of one pull request's files, (wall, CPU) seconds per repetition: full scan, `ast.parse` alone."""
 
     files: tuple[tuple[str, int], ...]
-    scan_seconds: tuple[float, ...]
-    parse_seconds: tuple[float, ...]
+    scan_seconds: tuple[tuple[float, float], ...]
+    parse_seconds: tuple[tuple[float, float], ...]
 
     @property
     def lines(self) -> int:
         return sum(lines for _, lines in self.files)
 
-    def per_line_us(self, seconds: tuple[float, ...]) -> float:
-        return statistics.median(seconds) / self.lines * 1e6
+    def per_line_us(self, seconds: tuple[tuple[float, float], ...], clock: int) -> float:
+        """Median microseconds per line on the wall clock (0) or the CPU clock (1)."""
+        return statistics.median(pair[clock] for pair in seconds) / self.lines * 1e6
 
 
 # ---------------------------------------------------------------- running
@@ -121,6 +123,7 @@ class PullRequestCost:
 
 def run_once(command: Command) -> Run:
     """Run a command once with its output discarded; its exit code must be one it is allowed."""
+    load = os.getloadavg()[0]
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
         process = subprocess.Popen(command.argv, cwd=command.cwd, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -132,7 +135,7 @@ def run_once(command: Command) -> Run:
             tail = stderr.read()[-2000:].decode("utf-8", "replace")
             raise RuntimeError(f"{command.label} exited {process.returncode}:\n{tail}")
     # ru_maxrss (KiB) of wait4 is the largest single process among the child and its reaped workers.
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, load)
 
 
 def measure(commands: list[Command]) -> dict[str, Measurement]:
@@ -205,17 +208,17 @@ def pull_request_cost(paths: list[Path], root: Path) -> PullRequestCost:
     blobs = [(str(path.relative_to(root)), path.read_bytes()) for path in paths]
     options = ScanOptions()
 
-    def timed(action) -> tuple[float, ...]:
+    def timed(action) -> tuple[tuple[float, float], ...]:
         action()  # warm-up: first-call caches
         seconds = []
         for _ in range(PR_REPETITIONS):
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             action()
-            seconds.append(time.perf_counter() - start)
+            seconds.append((time.perf_counter() - wall, time.process_time() - cpu))
         return tuple(seconds)
 
-    scan = timed(lambda: [scan_source(data, name, options) for name, data in blobs])
-    parse = timed(lambda: [ast.parse(data) for _, data in blobs])
+    scan = timed(lambda: [scan_source(data, name, options).lines for name, data in blobs])
+    parse = timed(lambda: [len(ast.parse(data).body) for _, data in blobs])
     return PullRequestCost(tuple((name, count_lines(root / name)) for name, _ in blobs), scan, parse)
 
 
@@ -269,21 +272,28 @@ def timing_table(measurements: list[Measurement], floors: dict[str, Measurement]
 
 
 def target_table(results: dict[str, Measurement], jobs: int) -> list[str]:
-    """The targets of the issue, each judged on wall-time medians, with the CPU-time figure beside it."""
+    """The targets of the issue, judged on wall-time medians and, steadier on a busy machine, on CPU-time medians."""
     one, many = results["ainascan scan --jobs 1"], results[f"ainascan scan --jobs {jobs}"]
     floor_one, floor_many = results["parse floor, 1 process"], results[f"parse floor, {jobs} processes"]
     bandit = results["bandit -r -q"]
     sub_scan, pylint = results[f"subset: ainascan scan --jobs {jobs}"], results[f"subset: pylint -j {jobs}"]
+    def at_most(limit: float):
+        return lambda ratio: ratio <= limit
+
+    def at_least(limit: float):
+        return lambda ratio: ratio >= limit
+
     targets = [
-        (f"ainascan ≤ {FLOOR_LIMIT:g}× parse floor, 1 process", one.wall / floor_one.wall, one.cpu / floor_one.cpu, one.wall / floor_one.wall <= FLOOR_LIMIT),
-        (f"ainascan ≤ {FLOOR_LIMIT:g}× parse floor, {jobs} processes", many.wall / floor_many.wall, many.cpu / floor_many.cpu, many.wall / floor_many.wall <= FLOOR_LIMIT),
-        (f"bandit ≥ {BANDIT_MARGIN:g}× slower than ainascan, 1 process each", bandit.wall / one.wall, bandit.cpu / one.cpu, bandit.wall / one.wall >= BANDIT_MARGIN),
-        (f"pylint ≥ {PYLINT_MARGIN:g}× slower than ainascan, {jobs} processes each, subset", pylint.wall / sub_scan.wall, pylint.cpu / sub_scan.cpu, pylint.wall / sub_scan.wall >= PYLINT_MARGIN),
+        (f"ainascan ≤ {FLOOR_LIMIT:g}× parse floor, 1 process", one.wall / floor_one.wall, one.cpu / floor_one.cpu, at_most(FLOOR_LIMIT)),
+        (f"ainascan ≤ {FLOOR_LIMIT:g}× parse floor, {jobs} processes", many.wall / floor_many.wall, many.cpu / floor_many.cpu, at_most(FLOOR_LIMIT)),
+        (f"bandit ≥ {BANDIT_MARGIN:g}× slower than ainascan, 1 process each", bandit.wall / one.wall, bandit.cpu / one.cpu, at_least(BANDIT_MARGIN)),
+        (f"pylint ≥ {PYLINT_MARGIN:g}× slower than ainascan, {jobs} processes each, subset", pylint.wall / sub_scan.wall, pylint.cpu / sub_scan.cpu, at_least(PYLINT_MARGIN)),
     ]
-    rows = ["| target | measured, wall | measured, CPU | result |", "|---|---|---|---|"]
-    rows += [f"| {name} | {wall:.2f}× | {cpu:.2f}× | {_passed(ok)} |" for name, wall, cpu, ok in targets]
+    rows = ["| target | measured, wall | on wall time | measured, CPU | on CPU time |", "|---|---|---|---|---|"]
+    rows += [f"| {name} | {wall:.2f}× | {_passed(judge(wall))} | {cpu:.2f}× | {_passed(judge(cpu))} |" for name, wall, cpu, judge in targets]
     for m in (one, many):
-        rows.append(f"| `{m.command.label}` peak memory < {MEMORY_LIMIT_MB:.0f} MB per process | {m.peak_mb:.0f} MB | | {_passed(m.peak_mb < MEMORY_LIMIT_MB)} |")
+        ok = _passed(m.peak_mb < MEMORY_LIMIT_MB)
+        rows.append(f"| `{m.command.label}` peak memory < {MEMORY_LIMIT_MB:.0f} MB per process | {m.peak_mb:.0f} MB | {ok} | | |")
     return rows
 
 
@@ -297,7 +307,9 @@ def render_report(
     """The whole Markdown page of bench/results/analyzer_speed.md."""
     whole = [m for label, m in results.items() if not label.startswith("subset:")]
     subset = [m for label, m in results.items() if label.startswith("subset:")]
-    scan_ms = [s * 1000 for s in pr.scan_seconds]
+    scan_ms = [wall * 1000 for wall, _ in pr.scan_seconds]
+    scan_cpu_ms = [cpu * 1000 for _, cpu in pr.scan_seconds]
+    loads = [run.load for m in results.values() for run in m.runs]
     lines = [
         "# Analyzer speed",
         "",
@@ -308,6 +320,7 @@ def render_report(
         "| | |",
         "|---|---|",
         *[f"| {key} | {value} |" for key, value in {**machine, **corpus}.items()],
+        f"| load average (1 min) as each run started | median {statistics.median(loads):.2f}, max {max(loads):.2f} |",
         "",
         "## Targets",
         "",
@@ -325,12 +338,12 @@ def render_report(
         "",
         f"`analyzer.engine.scan_source` on each file's bytes with one `ScanOptions()`, {PR_REPETITIONS} repetitions after a warm-up.",
         "",
-        "| | median | min–max |",
+        "| | wall, median (min–max) | CPU, median |",
         "|---|---|---|",
-        f"| full scan of the pull request | {statistics.median(scan_ms):.1f} ms | {min(scan_ms):.1f}–{max(scan_ms):.1f} ms |",
-        f"| full scan, per line | {pr.per_line_us(pr.scan_seconds):.1f} µs | |",
-        f"| `ast.parse` alone, per line | {pr.per_line_us(pr.parse_seconds):.1f} µs | |",
-        f"| scan ÷ parse | {pr.per_line_us(pr.scan_seconds) / pr.per_line_us(pr.parse_seconds):.2f}× | |",
+        f"| full scan of the pull request | {statistics.median(scan_ms):.1f} ms ({min(scan_ms):.1f}–{max(scan_ms):.1f}) | {statistics.median(scan_cpu_ms):.1f} ms |",
+        f"| full scan, per line | {pr.per_line_us(pr.scan_seconds, 0):.1f} µs | {pr.per_line_us(pr.scan_seconds, 1):.1f} µs |",
+        f"| `ast.parse` alone, per line | {pr.per_line_us(pr.parse_seconds, 0):.1f} µs | {pr.per_line_us(pr.parse_seconds, 1):.1f} µs |",
+        f"| scan ÷ parse | {pr.per_line_us(pr.scan_seconds, 0) / pr.per_line_us(pr.parse_seconds, 0):.2f}× | {pr.per_line_us(pr.scan_seconds, 1) / pr.per_line_us(pr.parse_seconds, 1):.2f}× |",
         "",
         "Files: " + ", ".join(f"`{name}` ({count})" for name, count in pr.files) + ".",
         "",
@@ -345,7 +358,8 @@ def render_report(
         "  bandit and vulture have no parallel mode: they are held against the 1-process floor and `ainascan --jobs 1`.",
         f"- pylint would need over ten minutes a run on the whole corpus, so it runs {PYLINT_RUNS} times on whole packages",
         "  of it, next to `ainascan` and the floor on the same packages; its exit code (a bit mask of findings) is ignored.",
-        "- The machine is shared: the load averages above say how busy it was. CPU-time ratios are steadier than wall ones.",
+        "- The machine may be shared: the load averages above say how busy it was (2 cores: above 2, commands waited",
+        "  for a core). Wall times then run long and scatter; CPU-time ratios stay steadier, so targets are judged on both.",
         "",
     ]
     return "\n".join(lines)
