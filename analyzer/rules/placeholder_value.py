@@ -55,13 +55,13 @@ def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report
     value = node.value
     if value is None or isinstance(value, _NEVER_LITERAL):
         return
-    if isinstance(node, ast.Return):
-        context = ctx.function.name if ctx.function is not None else ""
-    else:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        context = " ".join(dotted_name(t) or "value" for t in targets)
-    for constant, name, kind, keys in _placeholders_in(value, context, ()):
-        # Context is judged only once a candidate is found: most statements never get this far.
+    context = None  # the statement's name, worked out only for a string that may be a placeholder
+    for constant, name, keys in _marked_strings(value, None, ()):
+        if context is None:
+            context = _statement_name(node, ctx)
+        kind = _placeholder_kind(constant.value, name or context)
+        if kind is None:
+            continue
         if ctx.is_test_file or any(_EXAMPLE_CONTEXT.search(key) for key in (context, *keys)):
             return
         shown = constant.value if len(constant.value) <= 40 else constant.value[:37] + "..."
@@ -82,33 +82,42 @@ def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report
 _NEVER_LITERAL = (ast.Name, ast.Attribute, ast.BinOp, ast.Compare, ast.BoolOp, ast.Lambda, ast.Subscript, ast.UnaryOp, ast.Await)
 
 
-def _placeholders_in(node: ast.AST, name: str, keys: tuple[str, ...]) -> Iterator[tuple[ast.Constant, str, str, tuple[str, ...]]]:
-    """Placeholder strings in a value: itself, container items, and call keyword arguments, with the name each is bound to."""
+def _statement_name(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> str:
+    """The returning function's name, or the assigned targets (`STRIPE_API_KEY`, `self.url`)."""
+    if isinstance(node, ast.Return):
+        return ctx.function.name if ctx.function is not None else ""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return " ".join(dotted_name(t) or "value" for t in targets)
+
+
+def _marked_strings(node: ast.AST, name: str | None, keys: tuple[str, ...]) -> Iterator[tuple[ast.Constant, str | None, tuple[str, ...]]]:
+    """Strings in a value that contain a placeholder marker: itself, container items, call keyword arguments.
+
+    Each comes with the dict key or keyword it is bound to (None: the statement's own name) and the keys above it.
+    """
     node_type = type(node)
     if node_type is ast.Constant:
-        if type(node.value) is str:
-            kind = _placeholder_kind(node.value, name)
-            if kind:
-                yield node, name, kind, keys
+        text = node.value
+        if type(text) is str and len(text) <= 200:
+            lowered = text.lower()
+            if any(marker in lowered for marker in _MARKERS):
+                yield node, name, keys
     elif node_type is ast.Dict:
         for key, value in zip(node.keys, node.values):
             key_name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else name
-            yield from _placeholders_in(value, key_name, (*keys, key_name))
+            yield from _marked_strings(value, key_name, (*keys, key_name) if key_name else keys)
     elif node_type in (ast.List, ast.Tuple, ast.Set):
         for element in node.elts:
-            yield from _placeholders_in(element, name, keys)
+            yield from _marked_strings(element, name, keys)
     elif node_type is ast.Call:
         for keyword in node.keywords:
             if keyword.arg:
-                yield from _placeholders_in(keyword.value, keyword.arg, (*keys, keyword.arg))
+                yield from _marked_strings(keyword.value, keyword.arg, (*keys, keyword.arg))
 
 
 def _placeholder_kind(text: str, name: str) -> str | None:
-    if len(text) > 200 or "\n" in text.strip():
+    if "\n" in text.strip():
         return None  # prose and templates, not values
-    lowered = text.lower()
-    if not any(marker in lowered for marker in _MARKERS):
-        return None
     for pattern, kind in _PLACEHOLDERS:
         if pattern.search(text):
             return kind

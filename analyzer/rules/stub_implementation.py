@@ -51,7 +51,7 @@ _PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 @rule("STUB_IMPLEMENTATION", Severity.WARN, on=FUNCTION, precision=0.75)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     name = fn.name
-    if name.startswith("__") or ctx.is_test_file or not is_stub_body(fn):
+    if not is_stub_body(fn) or name.startswith("__") or ctx.is_test_file:
         return
     if _NOOP_NAME.search(name.lower()) or _HOOK_NAME.search(name) or any(d not in _PLAIN_DECORATORS for d in fn.decorators):
         return
