@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from analyzer.archive import ArchiveContents, ArchiveLimits, read_archive
 from analyzer.engine import ScanOptions
 from analyzer.model import FileError, ScanResult
-from analyzer.project import ProjectContext, dependencies_from_files
+from analyzer.project import ProjectContext, dependencies_from_files, module_names_of
 from analyzer.scanner import ExcludeRules, scan_blobs
 
 
@@ -29,7 +29,7 @@ class ArchiveScan:
 def archive_project_context(contents: ArchiveContents) -> ProjectContext:
     """The dependencies the archive's top-level dependency files declare, and its top-level modules."""
     declared = dependencies_from_files({name: data.decode("utf-8", "replace") for name, data in contents.other_files.items()})
-    local = {name.split("/", 1)[0].removesuffix(".py") for name, _ in contents.python_files}
+    local = module_names_of(name for name, _ in contents.python_files)
     return ProjectContext(frozenset(declared), frozenset(local), bool(contents.other_files))
 
 

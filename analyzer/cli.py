@@ -78,7 +78,7 @@ def run_scan(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         raise UsageError(str(exc)) from exc
     first_dir = next((Path(p) for p in plain if Path(p).is_dir()), Path.cwd())
-    options = ScanOptions(rules=rules, max_bytes=args.max_bytes, project=project_context_for(first_dir))
+    options = ScanOptions(rules=rules, max_bytes=args.max_bytes, project=project_context_for(first_dir, files))
     jobs = args.jobs or os.cpu_count() or 1
 
     result = ScanResult()

@@ -7,10 +7,12 @@ dependency files as text, never by running them.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -79,8 +81,25 @@ def _pyproject_dependencies(text: str) -> set[str]:
 DEPENDENCY_FILE_GLOBS = ("pyproject.toml", "requirements*.txt", "requirements*.in", "setup.cfg", "setup.py", "Pipfile")
 
 
-def project_context_for(root: Path) -> ProjectContext:
-    """Build the context from a folder on disk: its dependency files and its top-level modules."""
+def module_names_of(paths: Iterable[str]) -> set[str]:
+    """Every name a project's own files can be imported by: each .py file's stem and each folder holding one.
+
+    Scripts that import their siblings (`bench/noise.py` importing `corpus`)
+    and packages under any layout (`src/`, `lib/`, nested apps) all count.
+    """
+    names: set[str] = set()
+    for path in paths:
+        parts = path.replace("\\", "/").split("/")
+        if parts[-1].endswith(".py"):
+            names.add(parts[-1][:-3])
+        names.update(part for part in parts[:-1] if part.isidentifier())
+    names.discard("__init__")
+    return names
+
+
+def project_context_for(root: Path, scanned: Iterable[str] = ()) -> ProjectContext:
+    """Build the context from a folder on disk: its dependency files, and the modules of its top
+    level and of the `scanned` Python files (paths)."""
     files: dict[str, str] = {}
     for pattern in DEPENDENCY_FILE_GLOBS:
         for path in root.glob(pattern):
@@ -88,7 +107,7 @@ def project_context_for(root: Path) -> ProjectContext:
                 files[path.name] = path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-    local: set[str] = set()
+    local = module_names_of(os.path.relpath(path, root) for path in scanned)
     for base in (root, root / "src"):
         if not base.is_dir():
             continue

@@ -14,7 +14,8 @@ from typing import Callable, Iterable, Iterator
 from analyzer.engine import ScanOptions, scan_source
 from analyzer.model import FileError, FileResult, ScanResult
 
-DEFAULT_EXCLUDES = (".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/", "__pycache__/", "node_modules/", ".mypy_cache/", ".pytest_cache/", "site-packages/")
+# Hidden folders (.git, .venv, .tox, caches), virtual environments and installed packages: never a project's own code.
+DEFAULT_EXCLUDES = (".*/", "venv/", "__pycache__/", "node_modules/", "site-packages/")
 
 
 @dataclass(frozen=True)

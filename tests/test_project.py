@@ -96,3 +96,13 @@ def test_a_folder_without_dependency_files(tmp_path: Path):
     (tmp_path / "app.py").write_text("")
     context = project_context_for(tmp_path)
     assert context == ProjectContext(frozenset(), frozenset({"app"}), False)
+
+
+def test_every_scanned_file_and_folder_is_a_local_module(tmp_path):
+    from analyzer.project import module_names_of, project_context_for
+
+    assert module_names_of(["bench/noise.py", "src/pkg/sub/mod.py", "pkg/__init__.py", "my-dir/x.py"]) == {"bench", "noise", "src", "pkg", "sub", "mod", "x"}
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "corpus.py").write_text("")
+    context = project_context_for(tmp_path, [str(tmp_path / "tools" / "corpus.py")])
+    assert {"tools", "corpus"} <= context.local_modules
