@@ -283,16 +283,21 @@ def _name(w: _Walker, node: ast.Name) -> None:
     facts = scope.facts
     if facts is None:
         return
-    ctx_type = type(node.ctx)
+    ctx_type = node.ctx.__class__
     if ctx_type is ast.Load:
-        facts.reads.setdefault(node.id, []).append(node.lineno)
+        name = node.id
+        reads = facts.reads.get(name)
+        if reads is None:
+            facts.reads[name] = [node.lineno]
+        else:
+            reads.append(node.lineno)
         for names in scope.collectors:
-            names.add(node.id)
-        # A read from a nested function keeps the outer name alive.
-        for outer in w.scopes[1:-1]:
-            if outer.facts is not None:
-                outer.facts.reads.setdefault(node.id, []).append(node.lineno)
-                outer.facts.effect_names.add(node.id)
+            names.add(name)
+        if len(w.scopes) > 2:
+            # A read from a nested function keeps the outer name alive.
+            for outer in w.scopes[1:-1]:
+                outer.facts.reads.setdefault(name, []).append(node.lineno)
+                outer.facts.effect_names.add(name)
     elif ctx_type is ast.Store:
         facts.assigned.setdefault(node.id, []).append(node.lineno)
         if scope.binding:
