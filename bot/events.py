@@ -107,6 +107,12 @@ def star_job_id(repo: str, user: str, delivery_id: str | None, action: str) -> s
     return f"star__{_escape(repo)}__{_escape(user)}__{_escape(delivery_id or action)}"
 
 
+def _listed_pull_requests(checked: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pull request objects of a check suite or run; anything malformed in a signed payload is ignored."""
+    listed = checked.get("pull_requests")
+    return [pr for pr in listed if isinstance(pr, dict)] if isinstance(listed, list) else []
+
+
 def log_fields(event: str, payload: dict[str, Any]) -> dict[str, Any]:
     """The identifying fields of a webhook for one structured log line: repo, PR, head SHA, installation."""
     fields: dict[str, Any] = {"event": event, "action": payload.get("action")}
@@ -124,7 +130,7 @@ def log_fields(event: str, payload: dict[str, Any]) -> dict[str, Any]:
         checked = payload.get(key)
         if isinstance(checked, dict):
             fields["head_sha"] = checked.get("head_sha")
-            fields["prs"] = [pr.get("number") for pr in checked.get("pull_requests") or [] if isinstance(pr, dict)]
+            fields["prs"] = [pr.get("number") for pr in _listed_pull_requests(checked)]
     requested = payload.get("requested_action")
     if isinstance(requested, dict):
         fields["requested_action"] = requested.get("identifier")
@@ -193,7 +199,7 @@ def _check_run_button(payload: dict[str, Any], delivery_id: str | None) -> list[
     user = (payload.get("sender") or {}).get("login")
     if not isinstance(head_sha, str) or not head_sha or not isinstance(user, str):
         return []
-    numbers = sorted(pr["number"] for pr in check_run.get("pull_requests") or [] if isinstance(pr, dict) and isinstance(pr.get("number"), int))
+    numbers = sorted(pr["number"] for pr in _listed_pull_requests(check_run) if isinstance(pr.get("number"), int))
     number = numbers[0] if numbers else None
     return [_full_scan(_installation_id(payload), _repo(payload), user, number, head_sha, delivery_id)]
 
@@ -231,7 +237,7 @@ def _reviews_for_head(payload: dict[str, Any], checked: dict[str, Any], delivery
     if not isinstance(head_sha, str) or not head_sha:
         return []
     installation_id, repo = _installation_id(payload), _repo(payload)
-    numbers = sorted({pr["number"] for pr in checked.get("pull_requests") or [] if isinstance(pr, dict) and isinstance(pr.get("number"), int)})
+    numbers = sorted({pr["number"] for pr in _listed_pull_requests(checked) if isinstance(pr.get("number"), int)})
     if numbers:
         return [_review(installation_id, repo, number, head_sha, delivery_id) for number in numbers]
     return [

@@ -371,3 +371,13 @@ def test_star_gated_job_arguments_bind_to_their_functions(webhook_fixtures):
         module, name = request.function.rsplit(".", 1)
         function = getattr({"bot.full_scan": bot.full_scan, "bot.gate": bot.gate}[module], name)
         inspect.signature(function).bind(**request.kwargs)
+
+
+def test_a_signed_payload_with_malformed_pull_request_lists_routes_nothing_and_logs():
+    from bot.events import jobs_for, log_fields
+
+    for event, key in (("check_suite", "check_suite"), ("check_run", "check_run")):
+        payload = {"action": "rerequested", "installation": {"id": 1}, "repository": {"full_name": "o/r"}, key: {"head_sha": "a" * 40, "pull_requests": True}}
+        assert log_fields(event, payload)["prs"] == []
+        requests = jobs_for(event, payload)
+        assert all(r.function.endswith("review_head_sha") for r in requests)
