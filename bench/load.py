@@ -1,6 +1,6 @@
 """Load and loss: a burst of 1,000 signed webhooks across 200 pull requests, two workers, one killed mid-run.
 
-    python bench/load.py [--pulls 200] [--fault-rate 0.03] [--redis-url redis://127.0.0.1:6379/13]
+    python bench/load.py [--pulls 200] [--fault-rate 0.03] [--redis-url redis://127.0.0.1:6379/10]
 
 Runs `ainascan serve` and two `ainascan worker` processes against a real
 Redis and the stand-in GitHub of tests/standin_github.py (served on
@@ -15,7 +15,9 @@ It records deliveries acknowledged, reviews completed, duplicates (a second
 check run for a head, an annotation or a comment posted twice: must be 0),
 lost reviews (a head whose check run never concluded, or a pull request
 missing a comment: must be 0), p50/p99 acknowledgement latency and the time
-to drain, in bench/results/load.md. The Redis database given is emptied first.
+to drain, in bench/results/load.md. The Redis database given (the benchmarks'
+own, AINASCAN_BENCH_REDIS_URL, db 10 by default) is emptied first: it must be
+used by nothing else while the bench runs.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -211,19 +214,33 @@ class Bench:
                     done += 1
             return done
 
-    def kill_a_reviewing_worker(self, workers: list[subprocess.Popen]) -> None:
-        for worker in workers:
-            horses = [child for child in children_of(worker.pid) if os.getpgid(child) == child]
-            if horses:
-                victims = [worker.pid, *children_of(worker.pid)]
-                for pid in victims:
+    def kill_a_reviewing_worker(self, workers: list[subprocess.Popen], patience: float = 60) -> None:
+        """SIGKILL a worker caught with a review in flight, then its work-horse and other children: a node lost at once.
+
+        The worker goes first: a worker that outlived its horse even briefly
+        would see it die and fail the job itself, which is not a lost node.
+        """
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            for worker in workers:
+                horses = [child for child in children_of(worker.pid) if os.getpgid(child) == child]
+                if not horses:
+                    continue
+                others = [child for child in children_of(worker.pid) if child not in horses]
+                os.kill(worker.pid, signal.SIGKILL)
+                in_flight = 0
+                for pid in [*horses, *others]:
                     try:
                         os.kill(pid, signal.SIGKILL)
+                        in_flight += pid in horses
                     except ProcessLookupError:
                         pass
                 worker.wait(timeout=10)
-                self.killed = {"pid": worker.pid, "processes": len(victims), "at": time.monotonic(), "wall": time.time()}
+                if not in_flight:  # the review ended just before: the worker is lost all the same
+                    workers.remove(worker)
+                self.killed = {"pid": worker.pid, "processes": 1 + len(horses) + len(others), "in_flight": in_flight, "at": time.monotonic(), "wall": time.time()}
                 return
+            time.sleep(0.05)
 
     def drained(self, connection: redis.Redis) -> bool:
         from rq import Queue
@@ -240,8 +257,7 @@ class Bench:
         connection.flushdb()
         self.build_pulls()
         self.github.timeout_delay = 2.5
-        logs = ROOT / "bench" / "results" / "load-logs"
-        logs.mkdir(parents=True, exist_ok=True)
+        logs = Path(tempfile.mkdtemp(prefix="ainascan-load-"))  # the processes' logs, kept for a look after the run
         with StandinServer(self.github) as server:
             env = self.environment(server.url)
             port = free_port()
@@ -263,6 +279,7 @@ class Bench:
             self.github.inject_faults(0.0, seed=0)
             outcome = self.judge(burst_seconds, drain_seconds, started)
             outcome["reclaimed"] = self.reclaims(logs)
+            outcome["logs"] = str(logs)
         for process in self.processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -373,7 +390,7 @@ def report(outcome: dict, args: argparse.Namespace) -> str:
         f"Each of {outcome['pulls']} pull requests (4 repositories) got 5 signed deliveries from {SENDERS} concurrent senders: "
         "`opened`, the same delivery again, `check_suite requested`, then a push and `synchronize`, and `check_suite requested` "
         f"for the new head. GitHub failed {args.fault_rate:.0%} of requests (seeded): {faults}. When a quarter of the reviews "
-        f"were done, the worker holding a review was killed with SIGKILL together with its children (work-horse, and scheduler if it ran it: "
+        f"were done, a worker caught with a review in flight was killed with SIGKILL together with its work-horse (and scheduler, if it ran one): "
         f"{outcome['killed_processes']} processes, {outcome['killed_after_seconds']:.1f} s into the run)." if outcome["killed_after_seconds"] is not None else "No worker could be killed (none was reviewing).",
         "",
         "| measure | value |",
@@ -404,15 +421,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pulls", type=int, default=200)
     parser.add_argument("--fault-rate", type=float, default=0.03)
-    parser.add_argument("--redis-url", default=os.environ.get("AINASCAN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"))
+    parser.add_argument("--redis-url", default=os.environ.get("AINASCAN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/10"))
     parser.add_argument("--drain-timeout", type=float, default=600)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if redis.Redis.from_url(args.redis_url).connection_pool.connection_kwargs.get("db", 0) == 0:
+        raise SystemExit("bench: refusing to empty Redis database 0; pass --redis-url with a spare database")
     outcome = Bench(args).run()
     text = report(outcome, args)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
     print(text)
+    print(f"process logs: {outcome['logs']}")
     return 0 if outcome["duplicates"] == 0 and outcome["lost"] == 0 else 1
 
 

@@ -102,6 +102,11 @@ def reclaim_abandoned(queue: Queue, silent_for: float, death_penalty_class, now:
         except NoSuchJobError:
             continue
         if job.get_status(refresh=False) != JobStatus.STARTED:
+            if job_id in queue.intermediate_queue.get_job_ids():  # dequeued, lost before its work-horse started it
+                queue.intermediate_queue.remove(job_id)
+                queue.enqueue_job(job, at_front=True)
+                log.warning("reclaimed job %s of a lost worker: queued again (it had not started)", job.id, extra=fields(job_id=job.id))
+                reclaimed.append(job.id)
             continue
         try:
             execute_failure_callback(job, death_penalty_class, AbandonedJobError, AbandonedJobError(), None)
