@@ -32,6 +32,24 @@ _BRANCHES = (ast.If, ast.IfExp, ast.For, ast.AsyncFor, ast.While, ast.ExceptHand
 _BLOCKS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match)
 if hasattr(ast, "TryStar"):
     _BLOCKS = (*_BLOCKS, ast.TryStar)
+_SCOPE_TYPES = frozenset(_SCOPES)
+_BRANCH_TYPES = frozenset(_BRANCHES)
+
+
+def _all_node_types(base: type = ast.AST) -> list[type]:
+    found = []
+    for sub in base.__subclasses__():
+        found.append(sub)
+        found.extend(_all_node_types(sub))
+    return found
+
+
+# The fields of each node type that hold child nodes (not `ctx`, `op`, names or constants), computed once.
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {
+    node_type: tuple(f for f in node_type._fields if f not in ("ctx", "op", "type_comment", "kind"))
+    for node_type in _all_node_types()
+    if node_type._fields and node_type not in (ast.Name, ast.Constant)
+}
 # Every decision point above is written with one of these keywords, so their count bounds the complexity.
 _DECISION_KEYWORDS = re.compile(r"\b(?:if|elif|for|while|and|or|except|case)\b")
 
@@ -52,17 +70,23 @@ def cyclomatic_complexity(function: ast.FunctionDef | ast.AsyncFunctionDef | ast
     stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
-        if isinstance(node, _SCOPES):
+        node_type = type(node)
+        if node_type in _SCOPE_TYPES:
             continue
-        if isinstance(node, _BRANCHES):
+        if node_type in _BRANCH_TYPES:
             complexity += 1
-        elif isinstance(node, ast.BoolOp):
+        elif node_type is ast.BoolOp:
             complexity += len(node.values) - 1
-        elif isinstance(node, ast.comprehension):
+        elif node_type is ast.comprehension:
             complexity += 1 + len(node.ifs)
-        elif isinstance(node, ast.Match):
+        elif node_type is ast.Match:
             complexity += len(node.cases) - (1 if node.cases and _is_wildcard(node.cases[-1]) else 0)
-        stack.extend(ast.iter_child_nodes(node))
+        for name in _CHILD_FIELDS.get(node_type, ()):
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend(value)  # a list of names (`global a, b`) costs a pop each, nothing more
+            elif isinstance(value, ast.AST):
+                stack.append(value)
     return complexity
 
 

@@ -103,31 +103,6 @@ _FILE_CALLS = frozenset(
 _PATH_METHODS = frozenset({"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink"})
 _PATH_CONSTRUCTORS = frozenset({"Path", "pathlib.Path", "PurePath"})
 
-# The last callee names any sink can have: one lookup rejects almost every call.
-_CANDIDATE_LAST = frozenset(
-    _SQL_METHODS
-    | {"text", "RawSQL"}
-    | {name.rsplit(".", 1)[-1] for name in _COMMAND_CALLS}
-    | _COMMAND_LAST
-    | {"run", "call"}
-    | _CODE_BUILTINS
-    | {method for methods in _DESERIALIZING_MODULES.values() for method in methods}
-    | _TLS_LAST
-    | _HTTP_VERBS
-    | {"Client", "AsyncClient", "ClientSession", "stream"}
-    | _URLOPEN
-    | _JWT_LAST
-    | _CORS_LAST
-    | _CORS_WRAPPERS
-    | _HASH_LAST
-    | {"new"}
-    | _RANDOM_LAST
-    | {"bind"}
-    | {name.rsplit(".", 1)[-1] for name in _SERVER_CALLS}
-    | _SERVER_LAST_WITH_HOST
-    | {name.rsplit(".", 1)[-1] for name in _FILE_CALLS}
-    | _PATH_METHODS
-)
 
 
 def sink_kind(call: ast.Call) -> str | None:
@@ -139,11 +114,18 @@ def sink_kind(call: ast.Call) -> str | None:
         last = func.attr
     else:
         return None
-    if last not in _CANDIDATE_LAST:
-        return None
-    name = dotted_name(func)
-    receiver = name[: -len(last) - 1] if name.endswith("." + last) else ""
-    for classify in _CLASSIFIERS:
+    classifiers = _CLASSIFIERS_BY_LAST.get(last)
+    if classifiers is None:
+        return None  # one lookup rejects almost every call
+    value = func.value if isinstance(func, ast.Attribute) else None
+    if value is None:
+        name, receiver = last, ""
+    elif isinstance(value, ast.Name):  # the common `module.function` / `obj.method`: no chain to walk
+        name, receiver = f"{value.id}.{last}", value.id
+    else:
+        name = dotted_name(func)
+        receiver = name[: -len(last) - 1] if name.endswith("." + last) else ""
+    for classify in classifiers:
         kind = classify(call, name, receiver, last)
         if kind is not None:
             return kind
@@ -184,12 +166,14 @@ def _tls(call: ast.Call, name: str, receiver: str, last: str) -> str | None:
 
 
 def _http(call: ast.Call, name: str, receiver: str, last: str) -> str | None:
-    if last in _HTTP_VERBS and receiver in _HTTP_MODULES:
-        return "http"
+    if last in _HTTP_VERBS:
+        if receiver in _HTTP_MODULES:
+            return "http"
+        if call.keywords and receiver and any(keyword.arg == "verify" for keyword in call.keywords):
+            return "http"  # `session.get(url, verify=...)`: only HTTP clients take `verify`
+        return None
     if name in _HTTP_CLIENTS or name in _HTTP_STREAM or name in _URLOPEN:
         return "http"
-    if last in _HTTP_VERBS and receiver and any(keyword.arg == "verify" for keyword in call.keywords):
-        return "http"  # `session.get(url, verify=...)`: only HTTP clients take `verify`
     return None
 
 
@@ -242,7 +226,43 @@ def _filesystem(call: ast.Call, name: str, receiver: str, last: str) -> str | No
     return None
 
 
-_CLASSIFIERS = (_code, _command, _deserialization, _sql, _tls, _http, _jwt, _cors, _hash, _random, _bind, _filesystem)
+# Each kind's classifier, with the last callee names it can accept; in the order they are tried.
+_CLASSIFIER_NAMES = (
+    ("code", _code, _CODE_BUILTINS),
+    ("command", _command, {name.rsplit(".", 1)[-1] for name in _COMMAND_CALLS} | _COMMAND_LAST | {"run", "call"}),
+    ("deserialization", _deserialization, {method for methods in _DESERIALIZING_MODULES.values() for method in methods}),
+    ("sql", _sql, _SQL_METHODS | {name.rsplit(".", 1)[-1] for name in _SQL_TEXT_CALLS} | _SQL_CONSTRUCTORS),
+    ("tls", _tls, _TLS_LAST),
+    ("http", _http, _HTTP_VERBS | {name.rsplit(".", 1)[-1] for name in _HTTP_CLIENTS | _HTTP_STREAM | _URLOPEN}),
+    ("jwt", _jwt, _JWT_LAST),
+    ("cors", _cors, _CORS_LAST | _CORS_WRAPPERS),
+    ("hash", _hash, _HASH_LAST | {"new"}),
+    ("random", _random, _RANDOM_LAST),
+    ("bind", _bind, {"bind", "HTTPServer", "ThreadingHTTPServer", "make_server", "run_simple"} | {name.rsplit(".", 1)[-1] for name in _SERVER_CALLS} | _SERVER_LAST_WITH_HOST),
+    ("filesystem", _filesystem, {name.rsplit(".", 1)[-1] for name in _FILE_CALLS} | _PATH_METHODS),
+)
+
+
+def _classifiers_by_last_name() -> dict[str, tuple]:
+    index: dict[str, tuple] = {}
+    for _, classify, names in _CLASSIFIER_NAMES:
+        for name in names:
+            index[name] = (*index.get(name, ()), classify)
+    return index
+
+
+_CLASSIFIERS_BY_LAST = _classifiers_by_last_name()
+_NAMES_BY_KIND: dict[str, frozenset[str]] = {kind: frozenset(names) for kind, _, names in _CLASSIFIER_NAMES}
+
+
+def sink_names(kind: str) -> frozenset[str]:
+    """The last callee names a sink of `kind` can have (`execute`, `raw`, ... for "sql").
+
+    Not every call so named is a sink (`cache.get` is not "http"), but no
+    sink has another name: a rule may skip a whole function whose calls
+    include none of these.
+    """
+    return _NAMES_BY_KIND[kind]
 
 
 def sink_path_argument(call: ast.Call) -> ast.expr | None:

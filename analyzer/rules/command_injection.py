@@ -51,9 +51,13 @@ _STYLE = {"f-string": "an f-string", "%-format": "`%` formatting", ".format()": 
 
 
 @rule("COMMAND_INJECTION", Severity.BLOCK, on=ast.Call, precision=0.9)
-def check(call: ast.Call, ctx) -> Iterator[Report]:
+def check(call: ast.Call, ctx) -> Iterator[Report] | None:
     if sink_kind(call) != "command" or ctx.is_test_file or not _runs_a_shell(call):
-        return
+        return None  # most calls: no generator is even created
+    return _findings(call, ctx)
+
+
+def _findings(call: ast.Call, ctx) -> Iterator[Report]:
     command = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in _COMMAND_KEYWORDS), None)
     if command is None:
         return

@@ -53,18 +53,21 @@ _ANY_ORIGIN_REGEX = frozenset({".*", "^.*$", ".+", "^.+$", "https?://.*", "^http
 
 
 @rule("CORS_ALLOW_ALL_WITH_CREDENTIALS", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.9)
-def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report]:
-    if ctx.is_test_file:
-        return
-    if isinstance(node, ast.Call):
-        yield from _middleware(node)
-    elif ctx.function is None and not ctx.class_stack:
-        yield from _django_settings(node, ctx)
+def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report] | None:
+    if type(node) is ast.Call:
+        if sink_kind(node) != "cors":
+            return None
+        reports = list(_middleware(node))
+    elif ctx.function is None and not ctx.class_stack and _is_true(node.value):
+        reports = list(_django_settings(node, ctx))
+    else:
+        return None
+    if not reports or ctx.is_test_file:
+        return None
+    return iter(reports)
 
 
 def _middleware(call: ast.Call) -> Iterator[Report]:
-    if sink_kind(call) != "cors":
-        return
     keywords = {k.arg: k.value for k in call.keywords if k.arg}
     name = dotted_name(call.func) or "CORS"
     if "supports_credentials" in keywords:  # flask-cors

@@ -55,14 +55,17 @@ MIN_STATEMENTS = 5
 def check(module: ModuleFacts, ctx) -> Iterator[Report]:
     if ctx.is_test_file or len(module.functions) < 2:
         return
-    # A cheap shape first (statement count and kinds), so bodies are dumped only when two shapes collide.
-    by_shape: dict[tuple, list[FunctionFacts]] = {}
+    # Cheap shapes first (statement count and span, then statement kinds): bodies are dumped only when shapes collide.
+    by_size: dict[tuple[int, int], list[FunctionFacts]] = {}
     for fn in module.functions:
         body = fn.body
-        if not body:
-            continue
-        shape = (len(body), tuple(type(stmt).__name__ for stmt in body), fn.end_line - body[0].lineno)
-        by_shape.setdefault(shape, []).append(fn)
+        if len(body) >= 2 or (body and hasattr(body[0], "body")):
+            by_size.setdefault((len(body), fn.end_line - body[0].lineno), []).append(fn)
+    by_shape: dict[tuple, list[FunctionFacts]] = {}
+    for size, group in by_size.items():
+        if len(group) > 1:
+            for fn in group:
+                by_shape.setdefault((size, tuple(type(stmt) for stmt in fn.body)), []).append(fn)
     for group in by_shape.values():
         if len(group) < 2:
             continue

@@ -50,7 +50,7 @@ _PROVIDER_SHAPES = (
     ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
     ("a private key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----\s*[A-Za-z0-9+/=\s:,-]{64,}")),
 )
-_PROVIDER_PREFIXES = ("AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "sk_live_", "rk_live_", "AIza", "-----BEGIN")
+_PROVIDER_PREFIX = re.compile(r"AKIA|ASIA|gh[pousr]_|github_pat_|xox|[sr]k_live_|AIza|-----BEGIN")
 _SECRET_NAME = re.compile(
     r"(?:^|_)(?:password|passwd|pwd|passphrase|secret|secret_key|api_key|apikey|access_key|secret_access_key|"
     r"access_token|auth_token|refresh_token|bearer_token|api_token|token|private_key|client_secret|signing_key|"
@@ -73,47 +73,51 @@ _DOCS_PATH = re.compile(r"(^|/)(docs?|examples?)/")
 
 
 @rule("HARDCODED_SECRET", Severity.BLOCK, on=(ast.Constant, ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict), precision=0.9)
-def check(node: ast.AST, ctx) -> Iterator[Report]:
-    if ctx.is_test_file or _DOCS_PATH.search(ctx.path):
-        return
-    if isinstance(node, ast.Constant):
-        yield from _provider_shaped(node, ctx)
-    elif isinstance(node, ast.Assign):
-        for target in node.targets:
-            yield from _named(_target_name(target), node.value, node)
-    elif isinstance(node, ast.AnnAssign):
-        if node.value is not None:
-            yield from _named(_target_name(node.target), node.value, node)
-    elif isinstance(node, ast.keyword):
-        if node.arg:
-            yield from _named(node.arg, node.value, node.value)
+def check(node: ast.AST, ctx) -> Iterator[Report] | None:
+    # Cheap tests first: this rule sees every string constant and assignment of a file.
+    node_type = type(node)
+    if node_type is ast.Constant:
+        text = node.value
+        if type(text) is not str or len(text) < 20 or not _PROVIDER_PREFIX.search(text):
+            return None
+        reports = _provider_shaped(node, ctx)
+    elif node_type is ast.Assign:
+        reports = [r for target in node.targets for r in _named(_target_name(target), node.value, node)]
+    elif node_type is ast.AnnAssign:
+        reports = list(_named(_target_name(node.target), node.value, node)) if node.value is not None else []
+    elif node_type is ast.keyword:
+        reports = list(_named(node.arg, node.value, node.value)) if node.arg else []
     else:
-        for key, value in zip(node.keys, node.values):
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                yield from _named(key.value, value, value)
+        reports = [
+            r
+            for key, value in zip(node.keys, node.values)
+            if isinstance(key, ast.Constant) and type(key.value) is str
+            for r in _named(key.value, value, value)
+        ]
+    if not reports or ctx.is_test_file or _DOCS_PATH.search(ctx.path):
+        return None
+    return iter(reports)
 
 
-def _provider_shaped(node: ast.Constant, ctx) -> Iterator[Report]:
-    text = node.value
-    if type(text) is not str or len(text) < 20 or not any(prefix in text for prefix in _PROVIDER_PREFIXES):
-        return
-    parent = ctx.parent
-    if isinstance(parent, ast.Expr):
-        return  # a docstring
+def _provider_shaped(node: ast.Constant, ctx) -> list[Report]:
+    if isinstance(ctx.parent, ast.Expr):
+        return []  # a docstring
     for label, shape in _PROVIDER_SHAPES:
-        match = shape.search(text)
+        match = shape.search(node.value)
         if match and not _PLACEHOLDER.search(match.group(0)):
-            yield Report(
-                line=node.lineno,
-                end_line=node.end_lineno,
-                message=f"a string literal holds {label} (`{_redacted(match.group(0))}`): move it to the environment or a secret store, and revoke it",
-                evidence=(node.lineno,),
-            )
-            return
+            return [
+                Report(
+                    line=node.lineno,
+                    end_line=node.end_lineno,
+                    message=f"a string literal holds {label} (`{_redacted(match.group(0))}`): move it to the environment or a secret store, and revoke it",
+                    evidence=(node.lineno,),
+                )
+            ]
+    return []
 
 
 def _named(name: str | None, value: ast.AST, anchor: ast.AST) -> Iterator[Report]:
-    if not name or not isinstance(value, ast.Constant) or type(value.value) is not str:
+    if not name or type(value) is not ast.Constant or type(value.value) is not str or len(value.value) < 8:
         return
     snake = _CAMEL_BOUNDARY.sub("_", name).lower()
     if not _SECRET_NAME.search(snake):

@@ -45,7 +45,10 @@ from analyzer.registry import FUNCTION, Report, rule
 
 @rule("HIGH_COMPLEXITY", Severity.WARN, on=FUNCTION, precision=0.9)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    text = "\n".join(ctx.lines[fn.line - 1 : fn.end_line])
+    body = fn.body
+    if not body:
+        return
+    text = "\n".join(ctx.lines[body[0].lineno - 1 : fn.end_line])  # after the docstring: prose says "if" a lot
     if complexity_upper_bound(text) <= COMPLEXITY_THRESHOLD:
         return  # fewer decision keywords than the threshold: no need to walk
     complexity = cyclomatic_complexity(fn.node)

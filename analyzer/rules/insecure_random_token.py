@@ -39,7 +39,7 @@ from typing import Iterator
 from analyzer.facts import FunctionFacts, dotted_name
 from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
-from analyzer.sinks import sink_kind
+from analyzer.sinks import sink_kind, sink_names
 
 # Names that say "a secret" whatever the random value is drawn from.
 _SECRET_PARTS = re.compile(
@@ -55,16 +55,19 @@ _CHARSET_NAME = re.compile(r"chars|alphabet|letters|digits|charset|characters|sy
 _DRAWS_FROM_POPULATION = frozenset({"choice", "choices", "sample", "shuffle"})
 
 
+_SINK_NAMES = sink_names("random")
+
+
 @rule("INSECURE_RANDOM_TOKEN", Severity.BLOCK, on=(FUNCTION, ast.Assign), precision=0.9)
 def check(subject: FunctionFacts | ast.Assign, ctx) -> Iterator[Report]:
-    if ctx.is_test_file:
-        return
     if isinstance(subject, ast.Assign):
-        if ctx.function is None:  # module level: `SECRET_KEY = "".join(random.choice(...) ...)`
+        if ctx.function is None and not ctx.is_test_file:  # module level: `SECRET_KEY = "".join(random.choice(...) ...)`
             targets = [_target_name(t) for t in subject.targets]
             yield from _judge_value(subject.value, [t for t in targets if t], subject.lineno, {})
         return
     fn = subject
+    if ctx.module.calls_by_name.keys().isdisjoint(_SINK_NAMES) or ctx.is_test_file:
+        return  # no call in the file so far is named like a `random` draw
     if not any(sink_kind(call.node) == "random" for call in fn.calls):
         return
     derived: dict[str, ast.Call] = {}  # locals holding a random value, with the draw that made it
@@ -94,12 +97,15 @@ def check(subject: FunctionFacts | ast.Assign, ctx) -> Iterator[Report]:
 
 
 def _judge_value(value: ast.expr, names: list[str], line: int, derived: dict[str, ast.Call], name_for_kind: str | None = None) -> Iterator[Report]:
+    kinds = [(name, (name_for_kind or name).lower()) for name in names]
+    kinds = [(name, kind) for name, kind in kinds if _SECRET_PARTS.search(kind) or _TOKEN.search(kind)]
+    if not kinds:
+        return  # no security name: no need to look for a draw
     draw = _random_draw(value, derived)
     if draw is None:
         return
-    for name in names:
-        kind_name = (name_for_kind or name).lower()
-        if _SECRET_PARTS.search(kind_name) or (_TOKEN.search(kind_name) and _builds_text_secret(draw)):
+    for name, kind_name in kinds:
+        if _SECRET_PARTS.search(kind_name) or _builds_text_secret(draw):
             shown = dotted_name(draw.func)
             yield Report(
                 line=line,

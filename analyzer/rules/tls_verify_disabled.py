@@ -43,23 +43,27 @@ from analyzer.model import Fix, Severity
 from analyzer.registry import Report, rule
 from analyzer.sinks import sink_kind
 
+_TLS_ATTRIBUTES = frozenset({"check_hostname", "verify_mode", "verify", "_create_default_https_context"})
 _SESSION_LIKE = re.compile(r"session|client|http|^s$", re.IGNORECASE)
 
 
 @rule("TLS_VERIFY_DISABLED", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.9)
-def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report]:
-    if ctx.is_test_file:
-        return
-    if isinstance(node, ast.Call):
-        yield from _call(node, ctx)
-    elif not _honours_a_setting(node, ctx):
-        yield from _assignment(node)
+def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report] | None:
+    if type(node) is ast.Call:
+        if sink_kind(node) not in ("http", "tls"):
+            return None
+        reports = list(_call(node, ctx))
+    else:
+        reports = list(_assignment(node))
+        if reports and _honours_a_setting(node, ctx):
+            return None
+    if not reports or ctx.is_test_file:
+        return None
+    return iter(reports)
 
 
 def _call(call: ast.Call, ctx) -> Iterator[Report]:
     kind = sink_kind(call)
-    if kind not in ("http", "tls"):
-        return
     name = dotted_name(call.func) or ast.unparse(call.func)
     if name.endswith("_create_unverified_context"):
         yield _report(call, f"`{name}()` builds an SSL context that accepts any certificate")
@@ -77,7 +81,7 @@ def _call(call: ast.Call, ctx) -> Iterator[Report]:
 def _assignment(assign: ast.Assign) -> Iterator[Report]:
     value = assign.value
     for target in assign.targets:
-        if not isinstance(target, ast.Attribute):
+        if type(target) is not ast.Attribute or target.attr not in _TLS_ATTRIBUTES:
             continue
         shown = ast.unparse(target)
         if target.attr == "check_hostname" and _is_false(value):

@@ -43,7 +43,7 @@ from analyzer.facts import FunctionFacts, dotted_name
 from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules._strings import assigned_values
-from analyzer.sinks import sink_kind
+from analyzer.sinks import sink_kind, sink_names
 
 _PASSWORD_PARTS = frozenset({"password", "passwd", "pwd", "passphrase", "pw", "passwords", "pword"})
 _TOKEN_NAME = re.compile(r"(?:^|_)(?:token|api_key|apikey|secret|signature|sig|session_id|sessionid|nonce|otp|reset_code|verification_code|csrf)$")
@@ -51,10 +51,13 @@ _RANDOM_SOURCES = re.compile(r"^(?:os\.urandom|secrets\.\w+|uuid\.uuid4|token_by
 _WEAK_FOR_TOKENS = frozenset({"md5", "sha1"})
 
 
+_SINK_NAMES = sink_names("hash")
+
+
 @rule("WEAK_PASSWORD_HASH", Severity.BLOCK, on=FUNCTION, precision=0.9)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    if ctx.is_test_file or (fn.class_name or "").endswith("Hasher"):
-        return
+    if ctx.module.calls_by_name.keys().isdisjoint(_SINK_NAMES) or ctx.is_test_file or (fn.class_name or "").endswith("Hasher"):
+        return  # no call in the file so far is named like a hash
     for call in fn.calls:
         if sink_kind(call.node) != "hash" or _not_for_security(call.node):
             continue
