@@ -10,9 +10,11 @@ assignments that built it, using the function's facts.
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 import string
 from dataclasses import dataclass
+from typing import Iterator
 
 from analyzer.facts import FunctionFacts, dotted_name
 
@@ -142,35 +144,32 @@ def _percent_parts(template: str, right: ast.expr) -> list[_Part] | None:
 def _format_parts(template: str, call: ast.Call) -> list[_Part] | None:
     if any(isinstance(arg, ast.Starred) for arg in call.args) or any(k.arg is None for k in call.keywords):
         return None
-    keywords = {k.arg: k.value for k in call.keywords}
-    parts: list[_Part] = []
-    auto = 0
     try:
         fields = list(string.Formatter().parse(template))
     except ValueError:
         return None
+    keywords = {k.arg: k.value for k in call.keywords}
+    numbering = itertools.count()  # `{}` fields take the positional arguments in turn
+    parts: list[_Part] = []
     for literal, field, spec, conversion in fields:
         if literal:
             parts.append((literal, False, ".format()"))
         if field is None:
             continue
-        root = re.split(r"[.\[]", field, maxsplit=1)[0]
-        if root == "":
-            index: int | str = auto
-            auto += 1
-        else:
-            index = int(root) if root.isdigit() else root
-        if isinstance(index, int):
-            if index >= len(call.args):
-                return None
-            value = call.args[index]
-        elif index in keywords:
-            value = keywords[index]
-        else:
-            return None
+        value = _format_argument(field, call.args, keywords, numbering)
+        if value is None:
+            return None  # a field we cannot match to an argument
         numeric = not conversion and bool(spec) and spec[-1] in _NUMERIC_TYPES
         parts.append(_literal_or_value(value, numeric, ".format()"))
     return parts
+
+
+def _format_argument(field: str, args: list[ast.expr], keywords: dict, numbering: Iterator[int]) -> ast.expr | None:
+    """The argument a `.format()` field names: `{}`, `{0}`, `{name}`, `{0.attr}`, `{name[key]}`."""
+    root = re.split(r"[.\[]", field, maxsplit=1)[0] or str(next(numbering))
+    if root.isdigit():
+        return args[int(root)] if int(root) < len(args) else None
+    return keywords.get(root)
 
 
 def _concatenation_parts(expr: ast.BinOp) -> list[_Part] | None:

@@ -73,30 +73,50 @@ def web_parameters(fn: FunctionFacts | None) -> dict[str, str]:
     if fn is None:
         return {}
     found: dict[str, str] = {}
-    for decorator in fn.node.decorator_list:
-        call = decorator if isinstance(decorator, ast.Call) else None
-        name = dotted_name(decorator.func if call else decorator)
-        if not name or name.rsplit(".", 1)[-1] not in _ROUTE_DECORATORS or "." not in name:
-            continue
-        path = call.args[0] if call and call.args else None
-        template = path.value if isinstance(path, ast.Constant) and isinstance(path.value, str) else ""
-        for converter, param in _FLASK_PATH_PARAM.findall(template):
-            if converter not in _TYPED_CONVERTERS and fn.param(param) is not None:
-                found[param] = f"the URL path parameter `<{param}>`"
-        for param, converter in _FASTAPI_PATH_PARAM.findall(template):
-            if converter not in _TYPED_CONVERTERS and _client_text(fn, param):
-                found[param] = f"the URL path parameter `{{{param}}}`"
+    for template in _route_templates(fn):
+        found.update(_path_parameters(fn, template))
         if _looks_fastapi(fn):
             for param in fn.params:
                 if param.name not in found and param.kind in ("positional", "keyword") and param.name not in ("self", "cls") and _client_text(fn, param.name):
                     found[param.name] = f"the request parameter `{param.name}`"
+    for name in _view_captures(fn):
+        found.setdefault(name, f"the URL capture `{name}` of a view")
+    return found
+
+
+def _route_templates(fn: FunctionFacts) -> list[str]:
+    """The path templates of the route decorators on `fn` (`@app.get("/items/{id}")` -> "/items/{id}"); "" when unreadable."""
+    templates = []
+    for decorator in fn.node.decorator_list:
+        call = decorator if isinstance(decorator, ast.Call) else None
+        name = dotted_name(decorator.func if call else decorator)
+        if "." not in name or name.rsplit(".", 1)[-1] not in _ROUTE_DECORATORS:
+            continue
+        path = call.args[0] if call and call.args else None
+        templates.append(path.value if isinstance(path, ast.Constant) and isinstance(path.value, str) else "")
+    return templates
+
+
+def _path_parameters(fn: FunctionFacts, template: str) -> dict[str, str]:
+    """Flask `<name>` and FastAPI `{name}` parameters of a template that can carry text (not `<int:id>`)."""
+    found = {}
+    for converter, param in _FLASK_PATH_PARAM.findall(template):
+        if converter not in _TYPED_CONVERTERS and fn.param(param) is not None:
+            found[param] = f"the URL path parameter `<{param}>`"
+    for param, converter in _FASTAPI_PATH_PARAM.findall(template):
+        if converter not in _TYPED_CONVERTERS and _client_text(fn, param):
+            found[param] = f"the URL path parameter `{{{param}}}`"
+    return found
+
+
+def _view_captures(fn: FunctionFacts) -> list[str]:
+    """`def view(request, slug)` (or a method `get(self, request, pk)`): the parameters after `request`."""
     positional = [p for p in fn.params if p.kind == "positional"]
     if fn.class_name is not None and positional and positional[0].name in ("self", "cls"):
         positional = positional[1:]
     if positional and positional[0].name == "request":
-        for param in positional[1:]:
-            found.setdefault(param.name, f"the URL capture `{param.name}` of a view")
-    return found
+        return [p.name for p in positional[1:]]
+    return []
 
 
 def _looks_fastapi(fn: FunctionFacts) -> bool:

@@ -58,15 +58,7 @@ def check(call: ast.Call, ctx) -> Iterator[Report] | None:
 
 
 def _findings(call: ast.Call, ctx) -> Iterator[Report]:
-    command = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in _COMMAND_KEYWORDS), None)
-    if command is None:
-        return
-    if isinstance(command, ast.Name):
-        built = assigned_values(ctx.function, command.id, call.lineno)
-        via = command.id
-    else:
-        built = [(call.lineno, command)]
-        via = None
+    built, via = _command_built(call, ctx.function)
     for line, value in built:
         for splice in splices(value) or ():
             if _safe(splice) or not splice.before.strip() or _constant_here(splice.value, ctx.function, call.lineno):
@@ -83,6 +75,14 @@ def _findings(call: ast.Call, ctx) -> Iterator[Report]:
                 severity=None if _plain_value(splice.value) and not quoted else Severity.WARN,
             )
             return
+
+
+def _command_built(call: ast.Call, fn) -> tuple[list[tuple[int, ast.expr]], str | None]:
+    """The expressions that build the command line (with their lines), and the variable that carries it."""
+    command = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in _COMMAND_KEYWORDS), None)
+    if isinstance(command, ast.Name):
+        return assigned_values(fn, command.id, call.lineno), command.id
+    return ([(call.lineno, command)] if command is not None else []), None
 
 
 def _runs_a_shell(call: ast.Call) -> bool:

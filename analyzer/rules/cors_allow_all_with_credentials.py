@@ -109,13 +109,17 @@ def _flask_origins(keywords: dict[str, ast.expr]) -> str | None:
     resources = keywords.get("resources")
     if resources is None:
         return "every origin (flask-cors's default `origins=\"*\"`)"
-    if isinstance(resources, ast.Dict):
-        for options in resources.values:
-            if isinstance(options, ast.Dict):
-                for key, value in zip(options.keys, options.values):
-                    if isinstance(key, ast.Constant) and key.value == "origins" and _has_star(value):
-                        return "every origin (`\"origins\": \"*\"` in `resources`)"
+    options = resources.values if isinstance(resources, ast.Dict) else []
+    if any(_has_star(_dict_value(option, "origins")) for option in options):
+        return "every origin (`\"origins\": \"*\"` in `resources`)"
     return None
+
+
+def _dict_value(node: ast.AST, key: str) -> ast.AST | None:
+    """The value under a constant `key` in a dict literal, or None."""
+    if not isinstance(node, ast.Dict):
+        return None
+    return next((v for k, v in zip(node.keys, node.values) if isinstance(k, ast.Constant) and k.value == key), None)
 
 
 def _django_settings(assign: ast.Assign, ctx) -> Iterator[Report]:
@@ -136,7 +140,7 @@ def _django_settings(assign: ast.Assign, ctx) -> Iterator[Report]:
     )
 
 
-def _has_star(node: ast.AST) -> bool:
+def _has_star(node: ast.AST | None) -> bool:
     if isinstance(node, ast.Constant):
         return node.value == "*"
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):

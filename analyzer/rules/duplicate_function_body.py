@@ -55,9 +55,26 @@ MIN_STATEMENTS = 5
 def check(module: ModuleFacts, ctx) -> Iterator[Report]:
     if ctx.is_test_file or len(module.functions) < 2:
         return
-    # Cheap shapes first (statement count and span, then statement kinds): bodies are dumped only when shapes collide.
+    for group in _same_shape_groups(module.functions):
+        seen: dict[str, FunctionFacts] = {}
+        for fn in sorted(group, key=lambda f: f.line):
+            if _statement_count(fn.body) < MIN_STATEMENTS:
+                continue
+            first = seen.setdefault("\n".join(ast.dump(stmt) for stmt in fn.body), fn)
+            if first is not fn:
+                yield Report(
+                    line=fn.line,
+                    message=f"`{fn.qualname}()` repeats the body of `{first.qualname}()` (line {first.line}) statement for statement "
+                    f"({_statement_count(fn.body)} statements): a fix to one will miss the other; share one function",
+                    evidence=(fn.line,),
+                    function=fn.qualname,
+                )
+
+
+def _same_shape_groups(functions: list[FunctionFacts]) -> list[list[FunctionFacts]]:
+    """Functions grouped by cheap shapes (statement count and span, then statement kinds), so only collisions are dumped."""
     by_size: dict[tuple[int, int], list[FunctionFacts]] = {}
-    for fn in module.functions:
+    for fn in functions:
         body = fn.body
         if len(body) >= 2 or (body and hasattr(body[0], "body")):
             by_size.setdefault((len(body), fn.end_line - body[0].lineno), []).append(fn)
@@ -66,24 +83,7 @@ def check(module: ModuleFacts, ctx) -> Iterator[Report]:
         if len(group) > 1:
             for fn in group:
                 by_shape.setdefault((size, tuple(type(stmt) for stmt in fn.body)), []).append(fn)
-    for group in by_shape.values():
-        if len(group) < 2:
-            continue
-        seen: dict[str, FunctionFacts] = {}
-        for fn in sorted(group, key=lambda f: f.line):
-            if _statement_count(fn.body) < MIN_STATEMENTS:
-                continue
-            key = "\n".join(ast.dump(stmt) for stmt in fn.body)
-            first = seen.setdefault(key, fn)
-            if first is fn:
-                continue
-            yield Report(
-                line=fn.line,
-                message=f"`{fn.qualname}()` repeats the body of `{first.qualname}()` (line {first.line}) statement for statement "
-                f"({_statement_count(fn.body)} statements): a fix to one will miss the other; share one function",
-                evidence=(fn.line,),
-                function=fn.qualname,
-            )
+    return [group for group in by_shape.values() if len(group) > 1]
 
 
 def _statement_count(body: list[ast.stmt]) -> int:

@@ -75,28 +75,27 @@ _DOCS_PATH = re.compile(r"(^|/)(docs?|examples?)/")
 @rule("HARDCODED_SECRET", Severity.BLOCK, on=(ast.Constant, ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict), precision=0.9)
 def check(node: ast.AST, ctx) -> Iterator[Report] | None:
     # Cheap tests first: this rule sees every string constant and assignment of a file.
-    node_type = type(node)
-    if node_type is ast.Constant:
+    if type(node) is ast.Constant:
         text = node.value
         if type(text) is not str or len(text) < 20 or not _PROVIDER_PREFIX.search(text):
             return None
         reports = _provider_shaped(node, ctx)
-    elif node_type is ast.Assign:
-        reports = [r for target in node.targets for r in _named(_target_name(target), node.value, node)]
-    elif node_type is ast.AnnAssign:
-        reports = list(_named(_target_name(node.target), node.value, node)) if node.value is not None else []
-    elif node_type is ast.keyword:
-        reports = list(_named(node.arg, node.value, node.value)) if node.arg else []
     else:
-        reports = [
-            r
-            for key, value in zip(node.keys, node.values)
-            if isinstance(key, ast.Constant) and type(key.value) is str
-            for r in _named(key.value, value, value)
-        ]
+        reports = [report for name, value, anchor in _named_values(node) for report in _named(name, value, anchor)]
     if not reports or ctx.is_test_file or _DOCS_PATH.search(ctx.path):
         return None
     return iter(reports)
+
+
+def _named_values(node: ast.AST) -> list[tuple[str | None, ast.AST, ast.AST]]:
+    """(name, value, where to anchor) for each value an assignment, keyword or dict literal gives a name to."""
+    if type(node) is ast.Assign:
+        return [(_target_name(target), node.value, node) for target in node.targets]
+    if type(node) is ast.AnnAssign:
+        return [(_target_name(node.target), node.value, node)] if node.value is not None else []
+    if type(node) is ast.keyword:
+        return [(node.arg, node.value, node.value)]
+    return [(key.value, value, value) for key, value in zip(node.keys, node.values) if isinstance(key, ast.Constant) and type(key.value) is str]
 
 
 def _provider_shaped(node: ast.Constant, ctx) -> list[Report]:
@@ -120,22 +119,10 @@ def _named(name: str | None, value: ast.AST, anchor: ast.AST) -> Iterator[Report
     if not name or type(value) is not ast.Constant or type(value.value) is not str or len(value.value) < 8:
         return
     snake = _CAMEL_BOUNDARY.sub("_", name).lower()
-    if not _SECRET_NAME.search(snake):
-        return
     secret = value.value
-    if len(secret) < 8 or _NOT_A_VALUE.search(secret) or _PLACEHOLDER.search(secret):
+    if not _SECRET_NAME.search(snake) or not _looks_like_a_secret(secret, snake):
         return
-    if _IDENTIFIER.match(secret) or _PATTERN_SYNTAX.search(secret):
-        return
-    if any(shape.search(secret) for _, shape in _PROVIDER_SHAPES):
-        return  # the provider-shaped check reports it, with a better name
-    squashed = re.sub(r"[^a-z0-9]", "", secret.lower())
-    if squashed in re.sub(r"[^a-z0-9]", "", snake) or re.sub(r"[^a-z0-9]", "", snake) in squashed:
-        return  # `PASSWORD_FIELD = "password"`, `api_key = "api-key"`: a name, not a secret
-    classes = _character_classes(secret)
-    if classes < 2 and len(secret) < 20:
-        return  # a plain word: `token = "csrftoken"`
-    strong = len(secret) >= 16 and classes >= 2 and _entropy(secret) >= 3.5
+    strong = len(secret) >= 16 and _character_classes(secret) >= 2 and _entropy(secret) >= 3.5
     yield Report(
         line=anchor.lineno,
         end_line=anchor.end_lineno,
@@ -143,6 +130,18 @@ def _named(name: str | None, value: ast.AST, anchor: ast.AST) -> Iterator[Report
         evidence=(anchor.lineno,),
         severity=None if strong else Severity.WARN,
     )
+
+
+def _looks_like_a_secret(text: str, name: str) -> bool:
+    """Not a placeholder, path, identifier, pattern, provider token (reported apart) or the name itself."""
+    if _NOT_A_VALUE.search(text) or _PLACEHOLDER.search(text) or _IDENTIFIER.match(text) or _PATTERN_SYNTAX.search(text):
+        return False
+    if any(shape.search(text) for _, shape in _PROVIDER_SHAPES):
+        return False  # the provider-shaped check reports it, with a better name
+    squashed, squashed_name = re.sub(r"[^a-z0-9]", "", text.lower()), re.sub(r"[^a-z0-9]", "", name)
+    if squashed in squashed_name or squashed_name in squashed:
+        return False  # `PASSWORD_FIELD = "password"`, `api_key = "api-key"`: a name, not a secret
+    return _character_classes(text) >= 2 or len(text) >= 20  # not a plain word: `token = "csrftoken"`
 
 
 def _target_name(target: ast.AST) -> str | None:

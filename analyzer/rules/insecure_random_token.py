@@ -61,9 +61,7 @@ _SINK_NAMES = sink_names("random")
 @rule("INSECURE_RANDOM_TOKEN", Severity.BLOCK, on=(FUNCTION, ast.Assign), precision=0.9)
 def check(subject: FunctionFacts | ast.Assign, ctx) -> Iterator[Report]:
     if isinstance(subject, ast.Assign):
-        if ctx.function is None and not ctx.is_test_file:  # module level: `SECRET_KEY = "".join(random.choice(...) ...)`
-            targets = [_target_name(t) for t in subject.targets]
-            yield from _judge_value(subject.value, [t for t in targets if t], subject.lineno, {})
+        yield from _module_level(subject, ctx)
         return
     fn = subject
     if ctx.module.calls_by_name.keys().isdisjoint(_SINK_NAMES) or ctx.is_test_file:
@@ -71,7 +69,26 @@ def check(subject: FunctionFacts | ast.Assign, ctx) -> Iterator[Report]:
     if not any(sink_kind(call.node) == "random" for call in fn.calls):
         return
     derived: dict[str, ast.Call] = {}  # locals holding a random value, with the draw that made it
-    reported = False
+    reports = list(_assignments(fn, derived))
+    if reports:
+        yield reports[0]  # one secret per function is enough; its return would repeat the finding
+        return
+    bare = _bare_name(fn.name)
+    if _SECRET_PARTS.search(bare) or _TOKEN.search(bare):
+        for ret in fn.returns:
+            if ret.value is not None:
+                yield from _judge_value(ret.value, [f"{fn.name}()"], ret.line, derived, name_for_kind=bare)
+
+
+def _module_level(assign: ast.Assign, ctx) -> Iterator[Report]:
+    """`SECRET_KEY = "".join(random.choice(...) ...)` in a settings module; function bodies are judged with their facts."""
+    if ctx.function is None and not ctx.is_test_file:
+        targets = [_target_name(t) for t in assign.targets]
+        yield from _judge_value(assign.value, [t for t in targets if t], assign.lineno, {})
+
+
+def _assignments(fn: FunctionFacts, derived: dict[str, ast.Call]) -> Iterator[Report]:
+    """Security-named assignments built from a draw; fills `derived` with the locals that hold one."""
     for assign in fn.assigns:
         if assign.value is None:
             continue
@@ -79,21 +96,17 @@ def check(subject: FunctionFacts | ast.Assign, ctx) -> Iterator[Report]:
         if isinstance(assign.node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             stmt_targets = assign.node.targets if isinstance(assign.node, ast.Assign) else [assign.node.target]
             names += [name for t in stmt_targets if not isinstance(t, ast.Name) and (name := _target_name(t))]
-        for report in _judge_value(assign.value, names, assign.line, derived):
-            reported = True
-            yield report
+        yield from _judge_value(assign.value, names, assign.line, derived)
         draw = _random_draw(assign.value, derived)
         if draw is not None:
             derived.update(dict.fromkeys(assign.targets, draw))
-    if reported:
-        return  # one secret per function is enough; its return would repeat the finding
-    bare = fn.name
+
+
+def _bare_name(name: str) -> str:
+    """`generate_reset_token` -> `reset_token`."""
     for prefix in _NAME_PREFIXES:
-        bare = bare.removeprefix(prefix)
-    if _SECRET_PARTS.search(bare.lower()) or _TOKEN.search(bare.lower()):
-        for ret in fn.returns:
-            if ret.value is not None:
-                yield from _judge_value(ret.value, [f"{fn.name}()"], ret.line, derived, name_for_kind=bare.lower())
+        name = name.removeprefix(prefix)
+    return name.lower()
 
 
 def _judge_value(value: ast.expr, names: list[str], line: int, derived: dict[str, ast.Call], name_for_kind: str | None = None) -> Iterator[Report]:

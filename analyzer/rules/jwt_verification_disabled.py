@@ -65,16 +65,21 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
 
 def _unverified(call: ast.Call) -> str | None:
     """Why this decode skips the signature check, or None when it checks it."""
-    for keyword in call.keywords:
-        value = keyword.value
-        if keyword.arg == "verify" and isinstance(value, ast.Constant) and value.value is False:
-            return "`verify=False`"
-        if keyword.arg == "options" and isinstance(value, ast.Dict):
-            for key, option in zip(value.keys, value.values):
-                if isinstance(key, ast.Constant) and key.value == "verify_signature" and isinstance(option, ast.Constant) and option.value is False:
-                    return '`options={"verify_signature": False}`'
-        if keyword.arg == "algorithms" and isinstance(value, (ast.List, ast.Tuple, ast.Set)):
-            for item in value.elts:
-                if isinstance(item, ast.Constant) and isinstance(item.value, str) and item.value.lower() == "none":
-                    return '`"none"` among the accepted algorithms'
+    keywords = {k.arg: k.value for k in call.keywords if k.arg}
+    if _is_false(keywords.get("verify")):
+        return "`verify=False`"
+    options = keywords.get("options")
+    if isinstance(options, ast.Dict) and any(
+        isinstance(key, ast.Constant) and key.value == "verify_signature" and _is_false(value) for key, value in zip(options.keys, options.values)
+    ):
+        return '`options={"verify_signature": False}`'
+    algorithms = keywords.get("algorithms")
+    if isinstance(algorithms, (ast.List, ast.Tuple, ast.Set)) and any(
+        isinstance(item, ast.Constant) and isinstance(item.value, str) and item.value.lower() == "none" for item in algorithms.elts
+    ):
+        return '`"none"` among the accepted algorithms'
     return None
+
+
+def _is_false(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False

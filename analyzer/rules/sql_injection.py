@@ -93,34 +93,38 @@ def _sql_arguments(call: ast.Call) -> list[ast.expr]:
 
 
 def _judge(call: ast.Call, argument: ast.expr, ctx) -> Iterator[Report]:
-    built: list[tuple[int, ast.expr]]
-    if isinstance(argument, ast.Name):
-        built = assigned_values(ctx.function, argument.id, call.lineno)
-        via = argument.id
-    else:
-        built = [(call.lineno, argument)]
-        via = None
-    is_extra = isinstance(call.func, ast.Attribute) and call.func.attr == "extra"  # its arguments are SQL by contract
-    if not built or (not is_extra and not any(_SQL_WORDS.search(_text_of(value)) for _, value in built)):
+    built, via = _sql_built(call, argument, ctx.function)
+    if not built:
         return
-    if _NO_PARAMETERS.match(_text_of(built[0][1])):
-        return  # SET, SHOW, DDL: statements that take no parameters, so they are always built as text
     for line, value in built:
         for splice in splices(value) or ():
             position = _value_position(splice)
             if position is None or _safe_value(splice) or _built_here(splice.value, ctx.function, call.lineno):
                 continue
-            shown = ast.unparse(splice.value)
             where = f" (`{via}`, built on line {line})" if via else ""
             yield Report(
                 line=call.lineno,
                 end_line=call.end_lineno,
-                message=f"`{callee_text(call)}()` runs SQL{where} that splices `{shown}` {position} with {_article(splice.style)}: "
-                f"`{excerpt(splice)}`; pass it as a query parameter instead",
+                message=f"`{callee_text(call)}()` runs SQL{where} that splices `{ast.unparse(splice.value)}` {position} "
+                f"with {_article(splice.style)}: `{excerpt(splice)}`; pass it as a query parameter instead",
                 evidence=tuple(sorted({line, call.lineno})),
                 severity=None if _plain_value(splice.value) else Severity.WARN,
             )
             return  # one finding per call is enough to make the case
+
+
+def _sql_built(call: ast.Call, argument: ast.expr, fn) -> tuple[list[tuple[int, ast.expr]], str | None]:
+    """The expressions that build the SQL text (with their lines) and the variable that carries it; [] when it is not SQL to judge."""
+    if isinstance(argument, ast.Name):
+        built, via = assigned_values(fn, argument.id, call.lineno), argument.id
+    else:
+        built, via = [(call.lineno, argument)], None
+    is_extra = isinstance(call.func, ast.Attribute) and call.func.attr == "extra"  # its arguments are SQL by contract
+    if not built or (not is_extra and not any(_SQL_WORDS.search(_text_of(value)) for _, value in built)):
+        return [], via
+    if _NO_PARAMETERS.match(_text_of(built[0][1])):
+        return [], via  # SET, SHOW, DDL: statements that take no parameters, so they are always built as text
+    return built, via
 
 
 def _text_of(value: ast.expr) -> str:

@@ -146,22 +146,28 @@ def _is_password_name(name: str) -> bool:
 
 
 def _token_target(call: ast.Call, fn: FunctionFacts) -> str | None:
-    """The security-named variable a digest ends up in: `token = md5(...).hexdigest()`."""
+    """The security name a digest ends up in: `token = md5(...).hexdigest()`, or `generate_token()` returning it."""
     for assign in fn.assigns:
-        if assign.value is None or not (assign.line <= call.lineno <= (assign.node.end_lineno or assign.line)):
-            continue
-        if not any(node is call for node in ast.walk(assign.value)):
-            continue
-        names = list(assign.targets)
-        if isinstance(assign.node, ast.Assign):
-            names += [t.attr for t in assign.node.targets if isinstance(t, ast.Attribute)]
-        for name in names:
-            if _TOKEN_NAME.search(name.lower()):
+        if assign.value is not None and assign.line <= call.lineno <= (assign.node.end_lineno or assign.line) and _contains(assign.value, call):
+            name = next((name for name in _assigned_names(assign) if _TOKEN_NAME.search(name.lower())), None)
+            if name is not None:
                 return name
-    if _TOKEN_NAME.search(fn.name.lower().removeprefix("generate_").removeprefix("make_").removeprefix("create_")):
-        if any(ret.value is not None and any(node is call for node in ast.walk(ret.value)) for ret in fn.returns):
-            return f"{fn.name}()"
+    bare = fn.name.lower().removeprefix("generate_").removeprefix("make_").removeprefix("create_")
+    if _TOKEN_NAME.search(bare) and any(ret.value is not None and _contains(ret.value, call) for ret in fn.returns):
+        return f"{fn.name}()"
     return None
+
+
+def _contains(expr: ast.expr, node: ast.AST) -> bool:
+    return any(inner is node for inner in ast.walk(expr))
+
+
+def _assigned_names(assign) -> list[str]:
+    """Plain names and attribute names (`self.token`) an assignment binds."""
+    names = list(assign.targets)
+    if isinstance(assign.node, ast.Assign):
+        names += [t.attr for t in assign.node.targets if isinstance(t, ast.Attribute)]
+    return names
 
 
 def _from_random(data: ast.expr, fn: FunctionFacts, line: int, depth: int) -> bool:
