@@ -14,7 +14,7 @@ their calls.
 The worker is warm: a first review mints the installation token (cached in
 Redis, as in production) and the measured ones reuse it; token calls are
 counted apart. Rounds are interleaved, RUNS of them; the baseline of each
-round is the analysis alone of the same files in this process
+round is the analysis alone of the same files in a warm process of its own
 (`analyzer.engine.scan_source`, as the worker calls it). Writes
 bench/results/bot_calls.md.
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import random
 import re
 import sys
@@ -198,6 +199,7 @@ class Review:
     hollow: bool
     to_check_seconds: float  # webhook sent -> check run completed
     to_done_seconds: float  # webhook sent -> the job's last GitHub call
+    horse_cpu_seconds: float  # CPU time of the work-horse that ran the review
     calls: list[Call]
     outcome: dict[str, Any]
     conclusion: str | None
@@ -233,6 +235,8 @@ class Bench:
         }
         body = json.dumps(payload).encode("utf-8")
         headers = {"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": str(uuid.uuid4()), "X-Hub-Signature-256": signature(SECRET, body), "Content-Type": "application/json"}
+        worker = self.processes[1]
+        horses_cpu = worker.reaped_children_cpu_seconds()
         first_call = len(self.standin.timeline)
         sent = time.perf_counter()
         answer = self.client.post(self.web_url + WEBHOOK_PATH, content=body, headers=headers)
@@ -251,7 +255,9 @@ class Bench:
         job = wait_until(finished, f"review job {job_id}", REVIEW_TIMEOUT, self.processes)
         calls = self.standin.timeline[first_call:]
         (run,) = self.standin.runs_for(head)
-        review = Review(size, hollow, completed - sent, calls[-1].at - sent, calls, job.return_value() or {}, run["conclusion"])
+        # The worker reaps the horse just after the job ends; a horse uses at least a clock tick, so its CPU then shows.
+        horse_cpu = wait_until(lambda: max(0.0, worker.reaped_children_cpu_seconds() - horses_cpu), "the work-horse to be reaped", 30, self.processes)
+        review = Review(size, hollow, completed - sent, calls[-1].at - sent, horse_cpu, calls, job.return_value() or {}, run["conclusion"])
         check_review(review)
         return review
 
@@ -280,14 +286,17 @@ def start_bench(log_dir: Path, sources: dict[str, str]) -> tuple[Bench, StandinS
     return bench, server
 
 
-def analysis_seconds(change: Change) -> float:
-    """The analyzer alone on the pull request's Python files, in this process, with the options the worker uses."""
+def analysis_seconds(python_files: list[tuple[str, str]]) -> tuple[float, float]:
+    """(wall, CPU) seconds of the analyzer alone on (path, text) pairs with the options the worker uses; run in the baseline process."""
     options = DEFAULT_CONFIG.scan_options()
-    python = [(path, text) for path, text in change.files.items() if path.endswith(".py")]
-    started = time.perf_counter()
-    for path, text in python:
+    started, cpu = time.perf_counter(), time.process_time()
+    for path, text in python_files:
         scan_source(text, path, options)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def python_sources(change: Change) -> list[tuple[str, str]]:
+    return [(path, text) for path, text in change.files.items() if path.endswith(".py")]
 
 
 # ---------------------------------------------------------------- the report
@@ -314,7 +323,7 @@ def endpoint_table(reviews: list[Review]) -> list[str]:
     """Calls per endpoint (and answer), one column per pull request size: which ones grow with the size."""
     counts = [Counter(f"{endpoint(call)} → {call.status}" for call in review.calls) for review in reviews]
     names = sorted(set().union(*counts), key=lambda name: (name.split(" ")[1], name))
-    rows = ["| endpoint → answer | " + " | ".join(f"{r.size} files" for r in reviews) + " |", "|---|" + "---|" * len(reviews)]
+    rows = ["| endpoint → answer, by changed Python files: | " + " | ".join(str(r.size) for r in reviews) + " |", "|---|" + "---|" * len(reviews)]
     rows += [f"| `{name}` | " + " | ".join(str(count[name]) for count in counts) + " |" for name in names]
     rows.append("| **all** | " + " | ".join(f"**{len(r.calls)}**" for r in reviews) + " |")
     return rows
@@ -325,21 +334,22 @@ def growth(reviews: dict[tuple[int, bool], Review], hollow: bool) -> float:
     return (large.count() - small.count()) / (SIZES[-1] - TARGET_SIZE)
 
 
-def timing_table(timed: dict[int, list[Review]], analysis: dict[int, list[float]], lines: dict[int, int]) -> list[str]:
+def timing_table(timed: dict[int, list[Review]], analysis: dict[int, list[tuple[float, float]]], lines: dict[int, int]) -> list[str]:
     rows = [
-        "| changed Python files | lines analyzed | webhook → check run completed, ms | webhook → review posted, ms | analysis alone, ms | × analysis | bot overhead, ms |",
-        "|---|---|---|---|---|---|---|",
+        "| changed Python files | lines analyzed | webhook → check run completed, ms | webhook → review posted, ms | analysis alone, ms | × analysis | "
+        "work-horse CPU, ms | analysis alone, CPU ms | × analysis, CPU |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for size in SIZES:
         check = [r.to_check_seconds for r in timed[size]]
         done = [r.to_done_seconds for r in timed[size]]
-        alone = analysis[size]
-        ratio = f"{median(check) / median(alone):.2f}×" if size else "—"
-        overhead = median(check) - median(alone) if size else median(check)
-        rows.append(
-            f"| {size if size else '0 (README.md only)'} | {lines[size]:,} | {spread(check, 1000)} | {spread(done, 1000)} | "
-            f"{spread(alone, 1000, 1) if size else '—'} | {ratio} | {overhead * 1000:,.0f} |"
-        )
+        horse = [r.horse_cpu_seconds for r in timed[size]]
+        wall, cpu = [w for w, _ in analysis[size]], [c for _, c in analysis[size]]
+        if size:
+            alone = f"{spread(wall, 1000, 1)} | {median(check) / median(wall):.2f}× | {spread(horse, 1000)} | {spread(cpu, 1000, 1)} | {median(horse) / median(cpu):.2f}× |"
+        else:
+            alone = f"— | — | {spread(horse, 1000)} | — | — |"
+        rows.append(f"| {size if size else '0 (README.md only)'} | {lines[size]:,} | {spread(check, 1000)} | {spread(done, 1000)} | {alone}")
     return rows
 
 
@@ -378,7 +388,8 @@ def render(machine: dict[str, str], facts: dict[str, str], reviews: dict[tuple[i
             *endpoint_table([reviews[(size, True)] for size in SIZES if size]),
             "",
             "The two `contents/.github/ainascan.yml` reads are the configuration: the repository has none, so the owner's `.github` repository is",
-            "asked next (both answer 404). File listings come 100 a page, blob contents 50 a GraphQL query, annotations 50 a check run update.",
+            "asked next (both answer 404). File listings come 100 a page, blob contents 50 a GraphQL query, annotations 50 a check run update:",
+            "each further 50 findings add one check run update whatever the number of files (GitHub takes at most 50 annotations a request).",
             "",
             f"## Webhook to completed check run ({runs} runs each, one worker, warm)",
             "",
@@ -386,9 +397,11 @@ def render(machine: dict[str, str], facts: dict[str, str], reviews: dict[tuple[i
             "",
             "- *webhook → check run completed*: from sending the signed `pull_request` webhook to `ainascan serve` until the stand-in GitHub",
             "  applied the update that completed the `AINAScan` check run; *→ review posted*: until the job's last GitHub call (the inline review).",
-            "- *analysis alone*: `scan_source` on the same files in the benchmark's process, measured in the same rounds; *bot overhead* is the",
-            "  difference of the medians (queue, fork of the work-horse, GitHub calls, diff parsing, publishing). For the README-only pull",
-            "  request it is the whole time.",
+            "- *analysis alone*: `scan_source` on the same files in a warm process of its own, measured in the same rounds, wall and CPU time;",
+            "  *× analysis* is the review's median over the analysis's. *work-horse CPU* is the CPU time of the process the worker forked for the",
+            "  review (read from the worker's reaped children): everything the review did, analysis included. The README-only pull request has",
+            "  nothing to analyze: its figures are the bot's fixed cost (queue, fork, GitHub calls, publishing).",
+            "- On a busy machine wall times vary with the load; CPU times much less, and *× analysis, CPU* is the steadier measure of the bot's overhead.",
             "- Each size is a new pull request per run, with the hollow function in each file; medians (min–max) of the runs, rounds interleaved.",
             "",
         ]
@@ -401,19 +414,21 @@ def main() -> None:
     runs = parser.parse_args().runs
     root, files = corpus_sample(max(SIZES))
     sources = {str(path.relative_to(root)): path.read_text("utf-8") for path in files}
-    with tempfile.TemporaryDirectory(prefix="ainascan-bench-calls-") as scratch:
+    # The baseline runs in a process of its own, as the worker's work-horse does: this one holds the stand-in's growing state.
+    with tempfile.TemporaryDirectory(prefix="ainascan-bench-calls-") as scratch, multiprocessing.get_context("spawn").Pool(1) as baseline:
+        baseline.apply(analysis_seconds, (python_sources(changes(sources, 1, hollow=True)),))  # warm: rule catalog, first calls
         bench, server = start_bench(Path(scratch), sources)
         load_before = load_average()
         try:
             machine = machine_description(bench.redis_connection)
             warmup = bench.review(changes(sources, 1, hollow=True), 1, True)
             timed: dict[int, list[Review]] = {size: [] for size in SIZES}
-            analysis: dict[int, list[float]] = {size: [] for size in SIZES}
+            analysis: dict[int, list[tuple[float, float]]] = {size: [] for size in SIZES}
             for run in range(runs):
                 for size in SIZES:
                     change = changes(sources, size, hollow=True)
                     timed[size].append(bench.review(change, size, True))
-                    analysis[size].append(analysis_seconds(change))
+                    analysis[size].append(baseline.apply(analysis_seconds, (python_sources(change),)))
                     print(f"run {run + 1}/{runs}, {size} files: {timed[size][-1].to_check_seconds * 1000:,.0f} ms, {timed[size][-1].count()} calls", flush=True)
             reviews = {(size, True): timed[size][-1] for size in SIZES}
             for size in SIZES[1:]:

@@ -109,6 +109,11 @@ class Process:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def reaped_children_cpu_seconds(self) -> float:
+        """User + system CPU time of the children it has reaped (an RQ worker's work-horses, one per job)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGTERM)
@@ -170,7 +175,7 @@ def machine_description(redis_connection: redis.Redis) -> dict[str, str]:
             versions.append(f"{package} (not installed)")
     git = ("git", "-C", str(PROJECT_ROOT))
     commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run([*git, "status", "--porcelain", "bot"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run([*git, "status", "--porcelain", "analyzer", "bot"], capture_output=True, text=True).stdout.strip()
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "CPU": model,
@@ -178,7 +183,7 @@ def machine_description(redis_connection: redis.Redis) -> dict[str, str]:
         "memory": f"{mem_kib / 1024 / 1024:.1f} GiB",
         "OS": platform.platform(),
         "Python": platform.python_version(),
-        "ainascan": f"{metadata.version('ainascan')} (commit {commit or 'unknown'}{', bot/ with uncommitted changes' if dirty else ''})",
+        "ainascan": f"{metadata.version('ainascan')} (commit {commit or 'unknown'}{', with uncommitted changes in analyzer/ or bot/' if dirty else ''})",
         "packages": ", ".join(versions),
         "Redis server": str(redis_connection.info("server").get("redis_version")),
     }

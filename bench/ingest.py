@@ -377,7 +377,7 @@ def main() -> None:
             Target("healthz", "`ainascan serve` `GET /healthz`", serve_port, same_request(healthz), b"200"),
             Target(
                 "webhook",
-                "`ainascan serve`: signature, JSON, routing, delivery dedupe, RQ enqueue, log line, metrics",
+                "`ainascan serve`: signature, JSON, routing, delivery dedupe, RQ enqueue, 2 log lines (its own, uvicorn's access log), metrics",
                 serve_port,
                 SignedWebhooks(template, SECRET, serve_port),
                 b"202",
