@@ -202,6 +202,7 @@ class Bench:
             thread.start()
         for thread in threads:
             thread.join()
+        self.burst_done_at = time.monotonic()
 
     # ------------------------------------------------------------ watching
 
@@ -270,15 +271,17 @@ class Bench:
             started = time.monotonic()
             sender = threading.Thread(target=self.burst, args=(f"{base}/api/github/webhooks",))
             sender.start()
-            self.wait(lambda: self.final_heads_concluded() >= len(self.pulls) // 4 or not sender.is_alive() and self.final_heads_concluded() > 0, 300, "a quarter of the reviews")
+            self.wait(lambda: self.final_heads_concluded() >= len(self.pulls) // 4, 300, "a quarter of the reviews")
+            done_at_kill = self.final_heads_concluded()
             self.kill_a_reviewing_worker(workers)
             sender.join()
-            burst_seconds = time.monotonic() - started
+            burst_seconds = self.burst_done_at - started
             self.wait(lambda: self.drained(connection), self.args.drain_timeout, "the queue to drain", fail=False)
             drain_seconds = time.monotonic() - started
             self.github.inject_faults(0.0, seed=0)
             outcome = self.judge(burst_seconds, drain_seconds, started)
             outcome["reclaimed"] = self.reclaims(logs)
+            outcome["done_at_kill"] = done_at_kill
             outcome["logs"] = str(logs)
         for process in self.processes:
             if process.poll() is None:
@@ -389,8 +392,8 @@ def report(outcome: dict, args: argparse.Namespace) -> str:
         "",
         f"Each of {outcome['pulls']} pull requests (4 repositories) got 5 signed deliveries from {SENDERS} concurrent senders: "
         "`opened`, the same delivery again, `check_suite requested`, then a push and `synchronize`, and `check_suite requested` "
-        f"for the new head. GitHub failed {args.fault_rate:.0%} of requests (seeded): {faults}. When a quarter of the reviews "
-        f"were done, a worker caught with a review in flight was killed with SIGKILL together with its work-horse (and scheduler, if it ran one): "
+        f"for the new head. GitHub failed {args.fault_rate:.0%} of requests (seeded): {faults}. With {outcome['done_at_kill']} of the "
+        f"{outcome['pulls']} reviews done, a worker caught with a review in flight was killed with SIGKILL together with its work-horse (and scheduler, if it ran one): "
         f"{outcome['killed_processes']} processes, {outcome['killed_after_seconds']:.1f} s into the run)." if outcome["killed_after_seconds"] is not None else "No worker could be killed (none was reviewing).",
         "",
         "| measure | value |",
