@@ -8,17 +8,22 @@ and turns an overrun into a FileError of kind `time-budget`: the file is
 reported as not analyzed and the review goes on. Should the analyzer ever
 raise (it promises not to), that too becomes a FileError of the file.
 
-Signals reach only the main thread; elsewhere (a thread pool) the scan runs
-without a budget rather than not at all.
+The signal interrupts Python code only, and only the analyzer's own frames:
+it repeats every 50 ms until it lands in one, so it never raises inside a
+finalizer or a logging handler; C code (the parse itself, linear in the
+size of the file) finishes first. Signals reach only the main thread;
+elsewhere (a thread pool) the scan runs without a budget rather than not at all.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from contextlib import contextmanager
 from typing import Iterator
 
+import analyzer
 from analyzer.engine import ScanOptions, scan_source
 from analyzer.model import FileError, FileResult
 
@@ -36,8 +41,9 @@ class Budget:
         self.exceeded = False
 
 
-# After the budget runs out the signal repeats every RETRIGGER seconds, until one lands outside any handler.
+# After the budget runs out the signal repeats every RETRIGGER seconds, until one lands in the analyzer's code.
 RETRIGGER_SECONDS = 0.05
+ANALYZER_DIR = os.path.dirname(analyzer.__file__)
 
 
 @contextmanager
@@ -51,8 +57,11 @@ def cpu_budget(seconds: float) -> Iterator[Budget]:
     armed = [True]
 
     def overrun(signum, frame):
-        if armed[0]:
-            budget.exceeded = True
+        if not armed[0]:
+            return
+        budget.exceeded = True
+        # Raise only inside the analyzer's own code: never in a finalizer, a logging handler or C code's callback.
+        if frame is not None and frame.f_code.co_filename.startswith(ANALYZER_DIR):
             raise BudgetExceeded
 
     previous = signal.signal(signal.SIGVTALRM, overrun)
