@@ -1,11 +1,11 @@
 """BIND_ALL_INTERFACES: a server is started on every network interface (`0.0.0.0`, `::`, `""`).
 
 What it does:
-    Flags a listening socket or development server bound to all interfaces
-    by a literal address: `sock.bind(("0.0.0.0", port))` (or `""`, `"::"`),
+    Flags a server bound to every network interface by a literal address.
+    That is `sock.bind(("0.0.0.0", port))` (or `""`, `"::"`),
     `app.run(host="0.0.0.0")`, `uvicorn.run(app, host="0.0.0.0")`,
     `HTTPServer(("", 8000), Handler)`, `run_simple("0.0.0.0", ...)`,
-    `make_server("0.0.0.0", ...)`, `asyncio.start_server(cb, "0.0.0.0", ...)`.
+    `make_server("0.0.0.0", ...)` and `asyncio.start_server(cb, "0.0.0.0", ...)`.
 
 Why it matters:
     On a laptop, a VM or a host with a public address, "all interfaces"

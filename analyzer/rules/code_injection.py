@@ -1,11 +1,12 @@
 """CODE_INJECTION: `eval`, `exec` or `compile` runs Python text that comes from outside the function.
 
 What it does:
-    Flags `eval(...)`, `exec(...)` and `compile(...)` (the builtins, not
-    `re.compile`) whose source text comes from a web client: request data
-    (`request.args`, `request.json`, `request.GET`, ...), a route's path or
-    query parameter, a Django view's URL capture, or a local built from one;
-    and, as WARN, text read with `input()`.
+    Flags `eval`, `exec` or `compile` running Python text that a web client
+    supplies. That is request data (`request.args`, `request.json`,
+    `request.GET`, ...), a route's path or query parameter, a Django view's
+    URL capture, or a local built from one; text read with `input()` is
+    reported as WARN. `re.compile` and other methods named `compile` are not
+    the builtin.
 
 Why it matters:
     Whoever writes the text runs code with the program's rights:

@@ -1,10 +1,10 @@
 """COMMAND_INJECTION: a shell command line is built from values with an f-string, `%`, `.format()` or `+`.
 
 What it does:
-    Flags a call that hands a string to a shell (`os.system`, `os.popen`,
-    `subprocess.*` with `shell=True`, `subprocess.getoutput`,
-    `asyncio.create_subprocess_shell`) when that string splices in a value
-    that is not a constant and not quoted with `shlex.quote`, on the call or
+    Flags a shell command line built by splicing in a value that is neither
+    a constant nor quoted with `shlex.quote`. The shells are `os.system`,
+    `os.popen`, `subprocess.*` with `shell=True`, `subprocess.getoutput` and
+    `asyncio.create_subprocess_shell`; the line may be built on the call or
     in a variable assigned earlier in the function.
 
 Why it matters:

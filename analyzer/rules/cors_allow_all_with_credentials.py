@@ -1,9 +1,9 @@
 """CORS_ALLOW_ALL_WITH_CREDENTIALS: any web site may make logged-in requests to the API.
 
 What it does:
-    Flags CORS set up to allow every origin together with credentials:
-    Starlette/FastAPI `CORSMiddleware` with `allow_origins=["*"]` (or
-    `allow_origin_regex=".*"`) and `allow_credentials=True`; flask-cors
+    Flags CORS configured to allow every origin together with credentials.
+    That is Starlette/FastAPI `CORSMiddleware` with `allow_origins=["*"]`
+    (or `allow_origin_regex=".*"`) and `allow_credentials=True`; flask-cors
     `CORS(...)` or `@cross_origin(...)` with `supports_credentials=True` and
     origins left at, or set to, `"*"`; and a Django settings module with
     `CORS_ALLOW_ALL_ORIGINS = True` (or `CORS_ORIGIN_ALLOW_ALL`) and

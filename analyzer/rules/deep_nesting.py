@@ -1,11 +1,11 @@
 """DEEP_NESTING: blocks are nested more than four deep inside one function.
 
 What it does:
-    Flags a function in which a compound statement (`if`, `for`, `while`,
-    `with`, `try`, `match`, async forms) sits inside four others, once per
-    function, at the most deeply nested one. An `elif` continues its `if`
-    and is not a level of its own; nested functions are measured on their
-    own.
+    Flags a function with blocks nested more than four deep. A compound
+    statement (`if`, `for`, `while`, `with`, `try`, `match`, async forms)
+    inside four others is reported once per function, at the most deeply
+    nested one. An `elif` continues its `if` and is not a level of its own;
+    nested functions are measured on their own.
 
 Why it matters:
     Each level is one more condition the reader must keep in mind to know

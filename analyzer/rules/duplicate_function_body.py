@@ -1,10 +1,10 @@
 """DUPLICATE_FUNCTION_BODY: two functions in one file have the same body, statement for statement.
 
 What it does:
-    Flags a function whose body (docstring aside) is identical to that of an
-    earlier function in the same file, when the body has at least five
-    statements. Bodies are compared as syntax trees, so formatting and
-    comments do not matter but every name does.
+    Flags a function whose body repeats an earlier function's in the same
+    file. Bodies (docstring aside) of at least five statements are compared
+    as syntax trees, so formatting and comments do not matter but every name
+    does.
 
 Why it matters:
     Copies drift: the next bug fix lands in one of them, and the other keeps

@@ -1,10 +1,11 @@
 """GLOBAL_MUTATION: a function changes module-level state: a `global` rebinding, or a module-level list, dict or set mutated in place.
 
 What it does:
-    Flags a function that assigns a name it declared `global`, and a
-    function that mutates a list, dict or set bound at module level
-    (`CACHE[key] = value`, `_USERS.append(user)`, `SEEN.add(x)`,
-    `REGISTRY.update(...)`, `del CACHE[key]`), once per function and name.
+    Flags a function that changes module-level state. That is assigning a
+    name declared `global`, or mutating a list, dict or set bound at module
+    level (`CACHE[key] = value`, `_USERS.append(user)`, `SEEN.add(x)`,
+    `REGISTRY.update(...)`, `del CACHE[key]`); reported once per function
+    and name.
 
 Why it matters:
     Module state is shared by every request of a web worker, every thread,

@@ -1,13 +1,13 @@
 """HARDCODED_SECRET: a password, key or token is written into the source code.
 
 What it does:
-    Flags a string literal assigned to a name that says it is a secret
-    (`password`, `secret_key`, `api_key`, `access_token`, `client_secret`,
-    `private_key`, ...) as a variable, attribute, keyword argument or dict
-    entry, and any string literal that has the shape of a live credential:
-    an AWS access key id (`AKIA...`), a GitHub token (`ghp_...`), a Slack
-    token (`xoxb-...`), a Stripe live key, a Google API key, or a PEM
-    private key block.
+    Flags a password, key or token written into the source as a string
+    literal. Either the literal is given a secret's name (`password`,
+    `secret_key`, `api_key`, `access_token`, `client_secret`, `private_key`,
+    ...) as a variable, attribute, keyword argument or dict entry; or it has
+    the shape of a live credential wherever it is: an AWS access key id
+    (`AKIA...`), a GitHub token (`ghp_...`), a Slack token (`xoxb-...`), a
+    Stripe live key, a Google API key, or a PEM private key block.
 
 Why it matters:
     Source code is copied to laptops, CI logs, forks and backups, and its

@@ -1,10 +1,11 @@
 """HIGH_COMPLEXITY: a function has more independent paths than a reader can hold (cyclomatic complexity over 15).
 
 What it does:
-    Flags a function whose McCabe cyclomatic complexity is above 15: one,
-    plus one for each `if`/`elif`, conditional expression, loop, `except`
-    handler, `case`, extra `and`/`or` operand and comprehension clause in
-    its own body (nested functions are measured on their own).
+    Flags a function whose cyclomatic complexity is above 15. The count is
+    McCabe's: one, plus one for each `if`/`elif`, conditional expression,
+    loop, `except` handler, `case`, extra `and`/`or` operand and
+    comprehension clause in its own body (nested functions are measured on
+    their own).
 
 Why it matters:
     Each decision doubles the situations the function can be in; past

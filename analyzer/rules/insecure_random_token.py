@@ -1,12 +1,13 @@
 """INSECURE_RANDOM_TOKEN: a token, password, key or one-time code is drawn from the predictable `random` module.
 
 What it does:
-    Flags a value built with `random.choice`, `choices`, `randint`,
-    `randrange`, `getrandbits`, `random()`, `sample` or `shuffle` (also
-    `numpy.random`) that is stored under a security name (`token`,
-    `password`, `secret_key`, `api_key`, `otp`, `nonce`, `salt`,
-    `session_id`, `reset_code`, ...) or returned from a function named for
-    one (`generate_token()`, `make_otp()`).
+    Flags a token, password, key or one-time code drawn from the predictable
+    `random` module. The draw (`random.choice`, `choices`, `randint`,
+    `randrange`, `getrandbits`, `random()`, `sample`, `shuffle`, also
+    `numpy.random`) is stored under a security name (`token`, `password`,
+    `secret_key`, `api_key`, `otp`, `nonce`, `salt`, `session_id`,
+    `reset_code`, ...) or returned from a function named for one
+    (`generate_token()`, `make_otp()`).
 
 Why it matters:
     `random` is a Mersenne Twister: after 624 outputs an observer can

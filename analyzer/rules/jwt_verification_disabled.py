@@ -1,10 +1,10 @@
 """JWT_VERIFICATION_DISABLED: a JSON Web Token is decoded without checking its signature.
 
 What it does:
-    Flags `jwt.decode(...)` (PyJWT, python-jose) called with
-    `options={"verify_signature": False}`, with PyJWT 1's `verify=False`, or
-    with `"none"` among the accepted `algorithms`, in a function that does
-    not also decode the token with its signature checked.
+    Flags `jwt.decode` told not to check the token's signature. That is
+    `options={"verify_signature": False}`, PyJWT 1's `verify=False`, or
+    `"none"` among the accepted `algorithms` (PyJWT, python-jose), in a
+    function that does not also decode the token with its signature checked.
 
 Why it matters:
     A token's claims are only as true as its signature. Without the check,

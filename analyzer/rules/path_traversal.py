@@ -1,13 +1,14 @@
 """PATH_TRAVERSAL: a file is opened, sent or deleted at a path the client chose.
 
 What it does:
-    Flags `open()`, `send_file()`, `FileResponse()`, `os.remove()`,
-    `shutil.rmtree()` and `Path(...).read_text()`-style calls whose path
-    comes from a web client (request data, a route's path parameter, a
-    Django view's URL capture, or a local built from one, `os.path.join`
-    included) with no sign of confinement: `secure_filename`, `safe_join`,
+    Flags a file opened, sent or deleted at a path a web client chose. The
+    sinks are `open()`, `send_file()`, `FileResponse()`, `os.remove()`,
+    `shutil.rmtree()` and `Path(...).read_text()`-style calls; the path
+    comes from request data, a route's path parameter, a Django view's URL
+    capture, or a local built from one (`os.path.join` included), with no
+    sign of confinement in the function: `secure_filename`, `safe_join`,
     `os.path.basename`, or a containment check (`startswith`,
-    `is_relative_to`, `commonpath`) in the function.
+    `is_relative_to`, `commonpath`).
 
 Why it matters:
     `os.path.join(UPLOADS, "../../etc/passwd")` is `/etc/passwd`, and

@@ -1,9 +1,9 @@
 """REQUEST_WITHOUT_TIMEOUT: an HTTP request is made with no timeout, so it can wait forever.
 
 What it does:
-    Flags `requests.get`, `post`, `put`, `patch`, `delete`, `head`,
-    `options` and `requests.request`, and `urllib.request.urlopen`, called
-    without a `timeout`.
+    Flags an HTTP request made without a timeout. That is `requests.get`,
+    `post`, `put`, `patch`, `delete`, `head`, `options`, `requests.request`
+    and `urllib.request.urlopen` called with no `timeout`.
 
 Why it matters:
     Neither library times out by default. A server that accepts the

@@ -1,12 +1,13 @@
 """SQL_INJECTION: a value is spliced into SQL text with an f-string, `%`, `.format()` or `+`.
 
 What it does:
-    Flags a SQL sink (`cursor.execute`, `executemany`, `Model.objects.raw`,
-    `QuerySet.extra`, SQLAlchemy `text()`, `pandas.read_sql`) whose SQL text
-    splices a non-constant value where the SQL expects a value: inside a
-    quoted SQL string (`'{name}'`), after a comparison (`= {user_id}`), or in
-    an `IN (...)` or `VALUES (...)` list. The text may be built on the call
-    or in a variable assigned earlier in the function.
+    Flags SQL text that splices a non-constant value where the SQL expects
+    a value. The sinks are `cursor.execute`, `executemany`, `Model.objects.raw`,
+    `QuerySet.extra`, SQLAlchemy `text()` and `pandas.read_sql`; a value
+    counts when it sits inside a quoted SQL string (`'{name}'`), after a
+    comparison (`= {user_id}`), or in an `IN (...)` or `VALUES (...)` list,
+    whether the text is built on the call or in a variable assigned earlier
+    in the function.
 
 Why it matters:
     Whoever controls the value controls the query: `' OR '1'='1` reads every

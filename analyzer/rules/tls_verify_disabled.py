@@ -1,11 +1,12 @@
 """TLS_VERIFY_DISABLED: TLS certificate checking is switched off.
 
 What it does:
-    Flags `verify=False` on an HTTP call or client (`requests.get`,
-    `session.post`, `httpx.Client`, ...), `ssl._create_unverified_context()`,
+    Flags code that switches off TLS certificate checking. That is
+    `verify=False` on an HTTP call or client (`requests.get`, `session.post`,
+    `httpx.Client`, ...), `ssl._create_unverified_context()`,
     `cert_reqs=ssl.CERT_NONE`, aiohttp's `ssl=False` / `verify_ssl=False`
-    connector, and assignments that do the same: `ctx.check_hostname =
-    False`, `ctx.verify_mode = ssl.CERT_NONE`, `session.verify = False`,
+    connector, and the assignments `ctx.check_hostname = False`,
+    `ctx.verify_mode = ssl.CERT_NONE`, `session.verify = False` and
     `ssl._create_default_https_context = ssl._create_unverified_context`.
 
 Why it matters:

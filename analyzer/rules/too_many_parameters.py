@@ -1,9 +1,10 @@
 """TOO_MANY_PARAMETERS: a function takes more than seven positional parameters.
 
 What it does:
-    Flags a function with more than seven parameters that a caller can pass
-    by position (`self` and `cls` of methods, `*args`, `**kwargs` and
-    keyword-only parameters not counted), on its `def` line.
+    Flags a function that takes more than seven positional parameters. The
+    count is of parameters a caller can pass by position: `self` and `cls`
+    of methods, `*args`, `**kwargs` and keyword-only parameters are not
+    counted. The finding sits on the `def` line.
 
 Why it matters:
     A call such as `create_user("ann", "a@x.io", "pw", 31, "Oslo", "NO",

@@ -1,10 +1,12 @@
 """UNSAFE_DESERIALIZATION: bytes are turned back into objects by a loader that can run code.
 
 What it does:
-    Flags `yaml.load` without a safe `Loader` (and `yaml.unsafe_load`),
+    Flags a load that can run code while it turns bytes back into objects.
+    That is `yaml.load` without a safe `Loader` and `yaml.unsafe_load`; and
     `pickle`/`cPickle`/`dill`/`cloudpickle` `load(s)` and `Unpickler`,
     `marshal.load(s)`, `shelve.open`, `jsonpickle.decode`, `joblib.load`,
-    `pandas.read_pickle`, and `torch.load` without `weights_only=True`.
+    `pandas.read_pickle` and `torch.load` without `weights_only=True`, when
+    the bytes come from a client or the network.
 
 Why it matters:
     A pickle (and YAML's Python tags, and a PyTorch checkpoint) can name any

@@ -1,11 +1,12 @@
 """WEAK_PASSWORD_HASH: a password is hashed with a fast hash (MD5, SHA-1, SHA-256...), or a security token with MD5/SHA-1.
 
 What it does:
-    Flags `hashlib.md5`, `sha1`, `sha256`, `sha512` (and the rest of the
-    family, `hashlib.new(...)` too) applied to a value named like a
-    password (`password`, `passwd`, `pwd`, `passphrase`), directly, through
-    `.update(...)`, or through a local built from it; and, as WARN, an MD5 or
-    SHA-1 digest stored under a security name (`token`, `api_key`,
+    Flags a password hashed with a fast hash such as MD5, SHA-1 or SHA-256.
+    The hash (`hashlib.md5`, `sha1`, `sha256`, `sha512`, the rest of the
+    family, `hashlib.new(...)`) is applied to a value named like a password
+    (`password`, `passwd`, `pwd`, `passphrase`), directly, through
+    `.update(...)`, or through a local built from it. As WARN, it also flags
+    an MD5 or SHA-1 digest stored under a security name (`token`, `api_key`,
     `signature`, `session_id`, `nonce`, `otp`) that is not made from
     `secrets`/`os.urandom` bytes.
 
