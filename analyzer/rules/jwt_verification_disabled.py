@@ -44,7 +44,7 @@ from analyzer.sinks import sink_kind, sink_names
 _SINK_NAMES = sink_names("jwt")
 
 
-@rule("JWT_VERIFICATION_DISABLED", Severity.BLOCK, on=FUNCTION, precision=0.9)
+@rule("JWT_VERIFICATION_DISABLED", Severity.BLOCK, on=FUNCTION, precision=0.85)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if ctx.module.calls_by_name.keys().isdisjoint(_SINK_NAMES) or ctx.is_test_file:
         return  # no call in the file so far is named like a JWT decode
