@@ -107,7 +107,7 @@ def decode_source(data: bytes, path: str) -> tuple[str | None, FileError | None]
         return None, FileError(path, "encoding", f"cannot determine encoding: {exc.msg if hasattr(exc, 'msg') else exc}")
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
+    except (UnicodeError, LookupError) as exc:  # some codecs (punycode, undefined) raise plain UnicodeError
         return None, FileError(path, "encoding", f"cannot decode as {encoding}: {exc}")
     if text.startswith(codecs.BOM_UTF8.decode("utf-8")):
         text = text[1:]

@@ -113,10 +113,15 @@ def rule(rule_id: str, severity: Severity, *, on: Any, precision: float, calls: 
     return register
 
 
+_loaded = False
+
+
 def all_rules() -> dict[str, Rule]:
     """Every rule of the catalog, by id, importing the rule modules on first use."""
-    if not _RULES:
-        _load_rule_modules()
+    global _loaded
+    if not _loaded:
+        _load_rule_modules()  # an interrupted load is simply done again: imports that finished are cached
+        _loaded = True
     return dict(sorted(_RULES.items()))
 
 

@@ -95,7 +95,6 @@ def cookie_codecs() -> list[str]:
     return sorted(set(encodings.aliases.aliases.values()) | {"punycode", "idna", "rot13", "hex", "base64", "zlib", "bz2", "uu", "undefined", "unicode_escape", "utf_7"})
 
 
-KNOWN_TO_RAISE = {"punycode", "undefined"}  # analyzer.engine.decode_source catches UnicodeDecodeError, not UnicodeError
 
 
 @pytest.mark.parametrize("codec", cookie_codecs())
@@ -108,8 +107,7 @@ def test_every_codec_a_coding_cookie_can_name_is_decoded_or_reported(codec):
             scan_source(source, "fuzz.py", OPTIONS)
         except UnicodeError:
             raised.append(body)
-    # The analyzer's own promise holds except for the codecs named above (reported; fails here once fixed).
-    assert bool(raised) == (codec in KNOWN_TO_RAISE)
+    assert raised == []  # the analyzer's own promise: decoded, or a FileError for the file
 
 
 @pytest.mark.parametrize(
