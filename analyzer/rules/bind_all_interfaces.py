@@ -36,14 +36,14 @@ from typing import Iterator
 from analyzer.facts import dotted_name
 from analyzer.model import Severity
 from analyzer.registry import Report, rule
-from analyzer.sinks import sink_kind
+from analyzer.sinks import sink_kind, sink_names
 
 _ALL_INTERFACES = frozenset({"0.0.0.0", "::", "", "[::]"})
 # Servers that take the host as a positional argument, and at which position.
 _HOST_POSITION = {"run_simple": 0, "make_server": 0, "start_server": 1, "create_server": 1}
 
 
-@rule("BIND_ALL_INTERFACES", Severity.WARN, on=ast.Call, precision=0.8)
+@rule("BIND_ALL_INTERFACES", Severity.WARN, on=ast.Call, precision=0.8, calls=sink_names("bind"))
 def check(call: ast.Call, ctx) -> Iterator[Report] | None:
     if sink_kind(call) != "bind" or ctx.is_test_file:
         return None  # most calls: no generator is even created

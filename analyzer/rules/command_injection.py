@@ -40,7 +40,7 @@ from typing import Iterator
 from analyzer.model import Severity
 from analyzer.registry import Report, rule
 from analyzer.rules._strings import Splice, assigned_values, callee_text, excerpt, splices
-from analyzer.sinks import sink_kind
+from analyzer.sinks import sink_kind, sink_names
 
 _ALWAYS_SHELL = frozenset(
     {"system", "popen", "getoutput", "getstatusoutput", "create_subprocess_shell"}
@@ -50,7 +50,7 @@ _SAFE_CALLS = re.compile(r"quote|escape|^shlex\.join$|(?:^|\.)(?:int|float|len|a
 _STYLE = {"f-string": "an f-string", "%-format": "`%` formatting", ".format()": "`.format()`"}
 
 
-@rule("COMMAND_INJECTION", Severity.BLOCK, on=ast.Call, precision=0.9)
+@rule("COMMAND_INJECTION", Severity.BLOCK, on=ast.Call, precision=0.9, calls=sink_names("command"))
 def check(call: ast.Call, ctx) -> Iterator[Report] | None:
     if sink_kind(call) != "command" or ctx.is_test_file or not _runs_a_shell(call):
         return None  # most calls: no generator is even created

@@ -45,14 +45,14 @@ from typing import Iterator
 from analyzer.facts import dotted_name
 from analyzer.model import Severity
 from analyzer.registry import Report, rule
-from analyzer.sinks import sink_kind
+from analyzer.sinks import sink_kind, sink_names
 
 _DJANGO_ALLOW_ALL = frozenset({"CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"})
 _DJANGO_CREDENTIALS = re.compile(r"^CORS_ALLOW_CREDENTIALS\s*=\s*True\b", re.MULTILINE)
 _ANY_ORIGIN_REGEX = frozenset({".*", "^.*$", ".+", "^.+$", "https?://.*", "^https?://.*$", "*"})
 
 
-@rule("CORS_ALLOW_ALL_WITH_CREDENTIALS", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.9)
+@rule("CORS_ALLOW_ALL_WITH_CREDENTIALS", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.9, calls=sink_names("cors"))
 def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report] | None:
     if type(node) is ast.Call:
         if sink_kind(node) != "cors":

@@ -41,14 +41,14 @@ from analyzer.facts import dotted_name
 from analyzer.model import Severity
 from analyzer.registry import Report, rule
 from analyzer.rules._web import origin
-from analyzer.sinks import sink_kind, sink_path_argument
+from analyzer.sinks import sink_kind, sink_names, sink_path_argument
 
 _CONFINING_CALLS = frozenset(
     {"secure_filename", "safe_join", "basename", "get_valid_filename", "startswith", "is_relative_to", "commonpath", "relative_to"}
 )
 
 
-@rule("PATH_TRAVERSAL", Severity.BLOCK, on=ast.Call, precision=0.9)
+@rule("PATH_TRAVERSAL", Severity.BLOCK, on=ast.Call, precision=0.9, calls=sink_names("filesystem"))
 def check(call: ast.Call, ctx) -> Iterator[Report] | None:
     if sink_kind(call) != "filesystem" or ctx.is_test_file:
         return None  # most calls: no generator is even created

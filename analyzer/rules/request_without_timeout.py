@@ -35,12 +35,12 @@ from typing import Iterator
 from analyzer.facts import dotted_name
 from analyzer.model import Severity
 from analyzer.registry import Report, rule
-from analyzer.sinks import sink_kind
+from analyzer.sinks import sink_kind, sink_names
 
 _URLOPEN_TIMEOUT_POSITION = 2  # urlopen(url, data=None, timeout=...)
 
 
-@rule("REQUEST_WITHOUT_TIMEOUT", Severity.WARN, on=ast.Call, precision=0.85)
+@rule("REQUEST_WITHOUT_TIMEOUT", Severity.WARN, on=ast.Call, precision=0.85, calls=sink_names("http"))
 def check(call: ast.Call, ctx) -> Iterator[Report] | None:
     if sink_kind(call) != "http" or ctx.is_test_file:
         return None  # most calls: no generator is even created

@@ -42,7 +42,7 @@ from typing import Iterator
 from analyzer.model import Severity
 from analyzer.registry import Report, rule
 from analyzer.rules._strings import Splice, assigned_values, callee_text, excerpt, splices, template_text
-from analyzer.sinks import sink_kind
+from analyzer.sinks import sink_kind, sink_names
 
 _SQL_WORDS = re.compile(r"\b(select|insert|update|delete|replace|merge|with|where|values|set|from)\b", re.IGNORECASE)
 _VALUE_OPERATOR = re.compile(r"(?:[=<>]|\blike|\bilike|\bregexp|\bglob|\bis)\s*$", re.IGNORECASE)
@@ -62,7 +62,7 @@ _SQL_ARGUMENT_KEYWORDS = ("sql", "query", "statement", "stmt", "operation")
 _EXTRA_KEYWORDS = ("where", "select", "tables", "order_by")
 
 
-@rule("SQL_INJECTION", Severity.BLOCK, on=ast.Call, precision=0.9)
+@rule("SQL_INJECTION", Severity.BLOCK, on=ast.Call, precision=0.9, calls=sink_names("sql"))
 def check(call: ast.Call, ctx) -> Iterator[Report] | None:
     if sink_kind(call) != "sql" or ctx.is_test_file:
         return None  # most calls: no generator is even created

@@ -42,13 +42,13 @@ from typing import Iterator
 from analyzer.facts import dotted_name
 from analyzer.model import Fix, Severity
 from analyzer.registry import Report, rule
-from analyzer.sinks import sink_kind
+from analyzer.sinks import sink_kind, sink_names
 
 _TLS_ATTRIBUTES = frozenset({"check_hostname", "verify_mode", "verify", "_create_default_https_context"})
 _SESSION_LIKE = re.compile(r"session|client|http|^s$", re.IGNORECASE)
 
 
-@rule("TLS_VERIFY_DISABLED", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.9)
+@rule("TLS_VERIFY_DISABLED", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.9, calls=sink_names("http") | sink_names("tls"))
 def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report] | None:
     if type(node) is ast.Call:
         if sink_kind(node) not in ("http", "tls"):

@@ -47,13 +47,13 @@ from analyzer.model import Fix, Severity
 from analyzer.registry import Report, rule
 from analyzer.rules._strings import assigned_values
 from analyzer.rules._web import origin
-from analyzer.sinks import sink_kind
+from analyzer.sinks import sink_kind, sink_names
 
 _SOCKET_READS = frozenset({"recv", "recvfrom", "recv_bytes", "recvmsg"})
 _SAFE_LOADERS = frozenset({"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader", "FullLoader", "CFullLoader"})
 
 
-@rule("UNSAFE_DESERIALIZATION", Severity.BLOCK, on=ast.Call, precision=0.9)
+@rule("UNSAFE_DESERIALIZATION", Severity.BLOCK, on=ast.Call, precision=0.9, calls=sink_names("deserialization"))
 def check(call: ast.Call, ctx) -> Iterator[Report] | None:
     if sink_kind(call) != "deserialization" or ctx.is_test_file:
         return None  # most calls: no generator is even created
