@@ -58,7 +58,6 @@ _INERT_CALLS = frozenset(
     sorted dict list tuple set""".split()
 ) | REBINDABLE_STR_METHODS | STR_QUERY_METHODS
 _SKIP_DECORATORS = ("property", "cached_property", "setter", "fixture", "contextmanager", "asynccontextmanager", "abstractmethod")
-_FRESH_LOCAL_VALUES = (ast.Dict, ast.List, ast.Set, ast.Tuple, ast.Constant, ast.DictComp, ast.ListComp, ast.SetComp, ast.JoinedStr)
 
 
 @rule("ACTION_WITHOUT_EFFECT", Severity.BLOCK, on=FUNCTION, precision=0.9)
@@ -112,7 +111,7 @@ def _acts_somewhere(fn: FunctionFacts) -> bool:
         if call.discarded:
             return True  # called for its effect
     for store in fn.stores:
-        if not _is_owned_local(fn, store.root):
+        if store.root is None or not fn.holds_fresh_value(store.root):
             return True
     return any(isinstance(stmt, ast.Delete) for stmt in fn.body)
 
@@ -133,13 +132,3 @@ def _is_literal_result(node: ast.AST) -> bool:
     if isinstance(node, (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.JoinedStr)):
         return True
     return success_signature(node) is not None
-
-
-def _is_owned_local(fn: FunctionFacts, root: str | None) -> bool:
-    """A name bound in this function to a fresh literal: mutating it changes nothing outside."""
-    if root is None or root not in fn.assigned or fn.param(root) is not None:
-        return False
-    for assign in fn.assigns:
-        if root in assign.targets and not isinstance(assign.value, _FRESH_LOCAL_VALUES):
-            return False
-    return True

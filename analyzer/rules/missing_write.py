@@ -55,7 +55,6 @@ _NOUN_SUFFIXES = ("_path", "_dir", "_directory", "_name", "_count", "_id", "_key
                   "_backend", "_dtype")
 # `record_*` and `write_*` functions may do their job through a log call or print().
 _LOGGING_VERBS = ("record", "write")
-_FRESH_LOCAL_VALUES = (ast.Dict, ast.List, ast.Set, ast.Tuple, ast.Constant, ast.DictComp, ast.ListComp, ast.SetComp, ast.JoinedStr)
 # Verbs of calls that act on the world even when their result is kept.
 _EFFECT_PREFIXES = ("run", "call", "invoke", "exec", "apply", "perform", "dispatch", "trigger", "transmit", "submit",
                     "schedule", "notify", "request", "transact", "do_", "sync", "push", "save", "store", "persist")
@@ -135,9 +134,8 @@ def _writes_somewhere(fn: FunctionFacts) -> bool:
         if is_write_call(call) or _may_write(fn, call):
             return True
     for store in fn.stores:
-        if _is_owned_local(fn, store.root):
-            continue
-        return True
+        if store.root is None or not fn.holds_fresh_value(store.root):
+            return True
     return False
 
 
@@ -153,13 +151,3 @@ def _may_write(fn: FunctionFacts, call) -> bool:
     if isinstance(func, ast.Name) and func.id in fn.assigned:
         return True  # `script = load_script(); script(keys=...)`
     return not isinstance(func, (ast.Name, ast.Attribute))
-
-
-def _is_owned_local(fn: FunctionFacts, root: str | None) -> bool:
-    """A name bound in this function to a fresh literal: mutating it changes nothing outside."""
-    if root is None or root not in fn.assigned or fn.param(root) is not None:
-        return False
-    for assign in fn.assigns:
-        if root in assign.targets and not isinstance(assign.value, _FRESH_LOCAL_VALUES):
-            return False
-    return True
