@@ -43,6 +43,7 @@ from githubkit.exception import (
 )
 from githubkit.typing import RetryOption
 
+from bot.metrics import github_event_hooks
 from bot.settings import Settings
 
 log = logging.getLogger("ainascan.github")
@@ -205,6 +206,7 @@ def token_cache(redis_url: str) -> RedisCacheStrategy:
 
 def app_client(settings: Settings, cache: RedisCacheStrategy | None = None, **config: Any) -> GitHub[AppAuthStrategy]:
     """A client authenticated as the App itself (a JWT signed with the App's private key)."""
+    config.setdefault("event_hooks", github_event_hooks())
     return GitHub(
         AppAuthStrategy(str(settings.app_id), settings.private_key_pem()),
         base_url=settings.github_api_url,
@@ -220,7 +222,7 @@ def app_client(settings: Settings, cache: RedisCacheStrategy | None = None, **co
 
 def installation_client(settings: Settings, installation_id: int, cache: RedisCacheStrategy | None = None, **config: Any) -> GitHub:
     """A client acting as one installation of the App; its token is minted once and cached in Redis."""
-    app = app_client(settings, cache, **config)
+    app = app_client(settings, cache, **{"event_hooks": github_event_hooks(installation_id), **config})
     return app.with_auth(app.auth.as_installation(installation_id))
 
 

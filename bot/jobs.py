@@ -33,6 +33,7 @@ from bot.events import REVIEW_HEAD_SHA, REVIEW_PULL_REQUEST, JobRequest, head_re
 from bot.github import RateLimited, describe_error, installation_client
 from bot.inline_review import mark_resolved, post_review, posted_comments
 from bot.logs import fields
+from bot.metrics import measured_job, record_comments_posted
 from bot.pending import PendingReview, PendingReviews
 from bot.budget import DEFAULT_BUDGET_SECONDS
 from bot.publish import DEFAULT_RULES_DOC_URL, comments_to_post, fingerprints, inline_comments, neutral_check, review_check, unlisted_note
@@ -54,6 +55,7 @@ SMALL_JOB_TIMEOUT = 300
 # ---------------------------------------------------------------- RQ entry points
 
 
+@measured_job
 def review_pull_request(installation_id: int, repo: str, number: int, head_sha: str, delivery_id: str | None = None) -> dict[str, Any]:
     """RQ job: review pull request `number` of `repo` at `head_sha`."""
     settings = get_settings()
@@ -62,6 +64,7 @@ def review_pull_request(installation_id: int, repo: str, number: int, head_sha: 
     return _watched(settings, under_way, context, lambda gh: review(gh, settings, repo, number, head_sha, delivery_id=delivery_id))
 
 
+@measured_job
 def review_head_sha(installation_id: int, repo: str, head_sha: str, delivery_id: str | None = None) -> dict[str, Any]:
     """RQ job: review every open pull request of `repo` whose head is `head_sha` (check reruns from forks)."""
     settings = get_settings()
@@ -255,6 +258,7 @@ def _comment(gh: GitHub, settings: Settings, repo: str, number: int, head_sha: s
     comments = inline_comments(analysis.findings, analysis.changes, analysis.sources)
     new = comments_to_post(comments, posted, config.inline_limit(settings.max_inline_comments))
     outcome = post_review(gh, repo, number, head_sha, new, len(analysis.findings), context)
+    record_comments_posted(outcome.posted)
     current = set(fingerprints(analysis.findings, analysis.sources).values())
     resolved = mark_resolved(gh, repo, posted, current, {s.path for s in analysis.skipped}, head_sha)
     return len(outcome.posted), len(outcome.refused), resolved

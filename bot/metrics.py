@@ -240,14 +240,32 @@ def render(store: MetricsStore, queue=None) -> bytes:
 _default_store: MetricsStore | None = None
 
 
+class UnconfiguredStore(MetricsStore):
+    """Where counts go when the process has no settings (a library caller, a unit test): nowhere.
+
+    A metric must never fail the work it measures, and a missing
+    configuration is reported by the process that needs it, not here.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(connection=None)  # type: ignore[arg-type]
+
+    def _write(self, increments=None, values=None) -> None:
+        return None
+
+
 def default_store() -> MetricsStore:
     """The store on Settings.redis_url, built once per process (redis-py reconnects after rq forks a work-horse)."""
     global _default_store
     if _default_store is None:
-        from bot.settings import get_settings
+        from bot.settings import SettingsError, get_settings
 
+        try:
+            redis_url = get_settings().redis_url
+        except SettingsError:
+            return UnconfiguredStore()  # not kept: a later call may find the settings
         # One quick attempt: a review job must not wait on Redis for a metric (redis-py's default retries take seconds).
-        connection = redis.Redis.from_url(get_settings().redis_url, socket_connect_timeout=2, socket_timeout=2, retry=Retry(NoBackoff(), 0))
+        connection = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2, retry=Retry(NoBackoff(), 0))
         _default_store = MetricsStore(connection)
     return _default_store
 
