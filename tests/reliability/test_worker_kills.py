@@ -80,7 +80,7 @@ def test_a_work_horse_killed_mid_review_is_retried_and_posts_once(settings, app_
     workers.append(worker)
     job_id = enqueue_review(settings, redis_conn, github, 7)
 
-    wait_for(lambda: github.held[r"/pulls/7/files$"], "the review to reach the held request", processes=[worker])
+    wait_for(lambda: github.held[r"/pulls/7/files$"], "the review to reach the held request", timeout=90.0, processes=[worker])  # a cold worker start on a busy machine
     assert [run["status"] for run in github.runs_for(head)] == ["in_progress"]
     horse = wait_for(lambda: work_horse_of(worker.pid), "the work-horse")
     os.kill(horse, signal.SIGKILL)
@@ -100,7 +100,7 @@ def test_a_whole_worker_killed_mid_review_is_reclaimed_by_the_other_within_secon
     first = start_worker(settings, app_key, server.url, tmp_path / "first.log")
     workers.append(first)
     job_id = enqueue_review(settings, redis_conn, github, 8)
-    wait_for(lambda: github.held[r"/pulls/8/files$"], "the review to reach the held request", processes=[first])
+    wait_for(lambda: github.held[r"/pulls/8/files$"], "the review to reach the held request", timeout=90.0, processes=[first])  # a cold worker start on a busy machine
     horse = wait_for(lambda: work_horse_of(first.pid), "the work-horse")
     second = start_worker(settings, app_key, server.url, tmp_path / "second.log")
     workers.append(second)
@@ -132,7 +132,7 @@ def test_a_work_horse_killed_on_its_last_attempt_concludes_the_run_neutral(app_k
     worker = start_worker(settings, app_key, server.url, tmp_path / "worker.log")
     workers.append(worker)
     enqueue_review(settings, redis_conn, github, 9)
-    wait_for(lambda: github.held[r"/pulls/9/files$"], "the review to reach the held request", processes=[worker])
+    wait_for(lambda: github.held[r"/pulls/9/files$"], "the review to reach the held request", timeout=90.0, processes=[worker])  # a cold worker start on a busy machine
     os.kill(wait_for(lambda: work_horse_of(worker.pid), "the work-horse"), signal.SIGKILL)
     release.set()
 
