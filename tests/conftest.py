@@ -50,3 +50,19 @@ def redis_conn(redis_url: str):
 @pytest.fixture
 def unique_id() -> str:
     return uuid.uuid4().hex[:12]
+
+
+@pytest.fixture(scope="session")
+def app_key() -> tuple[str, str]:
+    """A GitHub App's RSA key pair (private PEM, public PEM), made once: generating one is slow."""
+    from standin_github import generate_app_key
+
+    return generate_app_key()
+
+
+@pytest.fixture
+def app_id() -> int:
+    """An App id of this test alone: cached tokens are keyed by it, and other test runs may share the Redis database."""
+    import random
+
+    return random.randint(10**6, 10**9)

@@ -18,7 +18,6 @@ from bot.github import installation_client
 from bot.history import FULL_SCAN, REVIEW, ScanHistory, scan_record
 from bot.settings import load_settings
 from standin_gated import CODELOAD, GatedStandin, zipball_of
-from standin_github import generate_app_key
 
 BASE = "https://api.github.test"
 REPO = "octo/shop"
@@ -38,16 +37,6 @@ BILLING = '''def save_invoice(invoice_id, invoice):
     return {"status": "saved", "id": invoice_id}
 '''
 BILLING_LINE = 1
-
-
-@pytest.fixture(scope="module")
-def app_key() -> tuple[str, str]:
-    return generate_app_key()
-
-
-@pytest.fixture
-def app_id() -> int:
-    return random.randint(10**6, 10**9)
 
 
 @pytest.fixture

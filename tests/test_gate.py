@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 import redis
@@ -17,21 +16,10 @@ from bot.gate import Access, cached_star, check, locked_comment, record_star, re
 from bot.github import installation_client
 from bot.settings import Settings, get_settings, load_settings
 from standin_gated import GatedStandin
-from standin_github import generate_app_key
 
 BASE = "https://api.github.test"
 REPO = "octo/shop"
 STAR_REPO = "ainascan/ainascan"
-
-
-@pytest.fixture(scope="module")
-def app_key() -> tuple[str, str]:
-    return generate_app_key()
-
-
-@pytest.fixture
-def app_id() -> int:
-    return random.randint(10**6, 10**9)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import logging
 import traceback
 from datetime import datetime, timedelta, timezone
@@ -20,17 +19,6 @@ from standin_github import StandinGitHub, generate_app_key
 
 BASE = "https://api.github.test"
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def app_key() -> tuple[str, str]:
-    return generate_app_key()
-
-
-@pytest.fixture
-def app_id() -> int:
-    """An App id of this test alone: cached tokens are keyed by it, and other test runs may share the Redis database."""
-    return random.randint(10**6, 10**9)
 
 
 @pytest.fixture

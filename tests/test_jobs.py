@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -14,7 +13,7 @@ from bot.github import installation_client
 from bot.jobs import review, review_head
 from bot.publish import RESOLVED_PREFIX, fingerprint_of
 from bot.settings import load_settings
-from standin_github import StandinGitHub, generate_app_key
+from standin_github import StandinGitHub
 
 BASE = "https://api.github.test"
 REPO = "octo/shop"
@@ -35,17 +34,6 @@ def save_profile(user_id, profile):
 HOLLOW_LINE = 9  # `def save_profile(...)` in HOLLOW
 # Only the rule these samples are about: the catalog grows, and a new rule may flag them too.
 CONFIG = "select: [MISSING_WRITE]\n"
-
-
-@pytest.fixture(scope="module")
-def app_key() -> tuple[str, str]:
-    return generate_app_key()
-
-
-@pytest.fixture
-def app_id() -> int:
-    """An App id of this test alone: cached tokens are keyed by it, and other test runs may share the Redis database."""
-    return random.randint(10**6, 10**9)
 
 
 @pytest.fixture

@@ -18,17 +18,11 @@ from bot.publish import MAX_OUTPUT_CHARS, CheckResult
 from bot.review_history import after_review, with_trend_line
 from bot.settings import load_settings
 from standin_gated import GatedStandin
-from standin_github import generate_app_key
 
 BASE = "https://api.github.test"
 REPO = "octo/shop"
 STAR_REPO = "ainascan/ainascan"
 RESULT = CheckResult("failure", "1 BLOCK", "AINAScan read the lines this pull request adds.")
-
-
-@pytest.fixture(scope="module")
-def app_key() -> tuple[str, str]:
-    return generate_app_key()
 
 
 @pytest.fixture

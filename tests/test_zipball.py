@@ -12,15 +12,9 @@ from bot.github import installation_client
 from bot.settings import load_settings
 from bot.zipball import DownloadTooLarge, download_zipball
 from standin_gated import GatedStandin, zipball_of
-from standin_github import generate_app_key
 
 BASE = "https://api.github.test"
 REPO = "octo/shop"
-
-
-@pytest.fixture(scope="module")
-def app_key() -> tuple[str, str]:
-    return generate_app_key()
 
 
 @pytest.fixture

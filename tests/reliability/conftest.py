@@ -7,25 +7,13 @@ each test) and the stand-in GitHub of tests/standin_github.py.
 
 from __future__ import annotations
 
-import random
 
 import pytest
 import respx
 
 from bot.settings import get_settings
 from reliability.helpers import BASE, BEFORE, CONFIG, REPO, quick_settings, settings_environment
-from standin_github import StandinGitHub, generate_app_key
-
-
-@pytest.fixture(scope="session")
-def app_key() -> tuple[str, str]:
-    return generate_app_key()
-
-
-@pytest.fixture
-def app_id() -> int:
-    """An App id of this test alone: cached tokens are keyed by it, and other runs may share the Redis server."""
-    return random.randint(10**6, 10**9)
+from standin_github import StandinGitHub
 
 
 @pytest.fixture
