@@ -321,31 +321,44 @@ def _attribute_or_subscript(w: _Walker, node: ast.Attribute | ast.Subscript) -> 
     w.children(node)
 
 
+def _open_binding(scope: _Scope) -> _Binding:
+    """Start collecting what one binding statement (or part of one) stores and reads."""
+    binding = _Binding(loads=set())
+    scope.binding.append(binding)
+    scope.collectors.append(binding.loads)
+    return binding
+
+
+def _close_binding(w: _Walker, scope: _Scope, binding: _Binding) -> None:
+    """Each name bound depends on what the statement read; a global bound, or a store into an object, is an effect."""
+    scope.collectors.pop()
+    scope.binding.pop()
+    facts = scope.facts
+    for name in binding.names:
+        facts.depends_on.setdefault(name, set()).update(binding.loads)
+        if name in facts.globals_declared:
+            facts.effect_names |= binding.loads  # assigning a global is a side effect
+    for store in binding.stores:
+        w.pending_store.append((store, binding.loads, facts))
+
+
 def _binding_statement(w: _Walker, node: ast.AST) -> None:
-    """Assign, AugAssign, AnnAssign, For, With, NamedExpr, comprehension generators, imports."""
+    """Assign, AugAssign, AnnAssign, NamedExpr, comprehension generators, imports."""
     scope = w.scopes[-1]
     facts = scope.facts
     if facts is None:
         w.children(node)
         return
-    binding = _Binding(loads=set())
-    scope.binding.append(binding)
-    scope.collectors.append(binding.loads)
+    binding = _open_binding(scope)
     w.children(node)
-    scope.collectors.pop()
-    scope.binding.pop()
-    for name in binding.names:
-        facts.depends_on.setdefault(name, set()).update(binding.loads)
-        if isinstance(node, ast.AugAssign):
+    _close_binding(w, scope, binding)
+    if isinstance(node, ast.AugAssign):
+        for name in binding.names:
             facts.depends_on[name].add(name)
-        if name in facts.globals_declared:
-            facts.effect_names |= binding.loads  # assigning a global is a side effect
-    for store in binding.stores:
-        w.pending_store.append((store, binding.loads, facts))
     if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
         facts.assigns.append(AssignFact(node, binding.names, getattr(node, "value", None), node.lineno))
-    if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-        # The iterable decides what the loop does.
+    if isinstance(node, ast.comprehension):
+        # The iterable decides what the comprehension does.
         facts.effect_names |= binding.loads
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         for alias in node.names:
@@ -359,16 +372,11 @@ def _for(w: _Walker, node: ast.For | ast.AsyncFor) -> None:
     if scope.facts is None:
         w.children(node)
         return
-    binding = _Binding(loads=set())
-    scope.binding.append(binding)
-    scope.collectors.append(binding.loads)
+    binding = _open_binding(scope)
     w.visit_one(node.target, node)
     w.visit_one(node.iter, node)
-    scope.collectors.pop()
-    scope.binding.pop()
-    for name in binding.names:
-        scope.facts.depends_on.setdefault(name, set()).update(binding.loads)
-    scope.facts.effect_names |= binding.loads
+    _close_binding(w, scope, binding)
+    scope.facts.effect_names |= binding.loads  # the iterable decides what the loop does
     w.visit_list(node.body, node)
     w.visit_list(node.orelse, node)
 
@@ -379,14 +387,9 @@ def _with(w: _Walker, node: ast.With | ast.AsyncWith) -> None:
         w.children(node)
         return
     for item in node.items:
-        binding = _Binding(loads=set())
-        scope.binding.append(binding)
-        scope.collectors.append(binding.loads)
+        binding = _open_binding(scope)
         w.visit_one(item, node)
-        scope.collectors.pop()
-        scope.binding.pop()
-        for name in binding.names:
-            scope.facts.depends_on.setdefault(name, set()).update(binding.loads)
+        _close_binding(w, scope, binding)
         scope.facts.effect_names |= binding.loads
     w.visit_list(node.body, node)
 
