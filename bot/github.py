@@ -35,6 +35,7 @@ from githubkit import AppAuthStrategy, GitHub
 from githubkit.cache import RedisCacheStrategy
 from githubkit.exception import (
     GitHubException,
+    GraphQLFailed,
     PrimaryRateLimitExceeded,
     RequestError,
     RequestFailed,
@@ -257,3 +258,22 @@ def graphql(gh: GitHub, query: str, variables: dict[str, Any] | None = None) -> 
         return gh.graphql.request(query, variables)
     except PrimaryRateLimitExceeded as exc:
         raise RateLimited(datetime.now(timezone.utc) + exc.retry_after, "GraphQL") from None
+
+
+ABSENT_ERRORS = frozenset({"NOT_FOUND", "FORBIDDEN"})
+
+
+def graphql_allowing_absent(gh: GitHub, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`graphql`, where a field naming a repository that does not exist, or that the installation cannot see, comes back None.
+
+    GitHub answers such a query with the fields it could resolve and one
+    NOT_FOUND (or FORBIDDEN) error per field it could not; any other error
+    still raises GraphQLFailed.
+    """
+    try:
+        return graphql(gh, query, variables)
+    except GraphQLFailed as exc:
+        errors = exc.response.errors or []
+        if not errors or any(error.type not in ABSENT_ERRORS for error in errors):
+            raise
+        return dict(exc.response.data or {})

@@ -16,7 +16,6 @@ says so instead of the job crashing.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +25,7 @@ from analyzer.engine import ScanOptions
 from analyzer.model import Severity
 from analyzer.registry import all_rules, select_rules
 from analyzer.scanner import ExcludeRules
+from bot.github import graphql_allowing_absent
 
 CONFIG_PATH = ".github/ainascan.yml"
 MAX_CONFIG_BYTES = 64 * 1024
@@ -170,37 +170,50 @@ def _choice(value: Any, key: str, choices: tuple[str, ...], problems: list[str])
 
 # ---------------------------------------------------------------- reading it from GitHub
 
+SHARED_REPO_NAME = ".github"
+
+
+def config_query(with_shared: bool) -> str:
+    """One GraphQL query for the configuration file of the repository and, when asked, of the owner's `.github` repository."""
+    blob = "file: object(expression: $%s) { ... on Blob { text isBinary byteSize } }"
+    own = f"own: repository(owner: $owner, name: $name) {{ {blob % 'own'} }}"
+    if not with_shared:
+        return f"query($owner: String!, $name: String!, $own: String!) {{ {own} }}"
+    shared = f"shared: repository(owner: $owner, name: $shared_name) {{ {blob % 'shared'} }}"
+    return f"query($owner: String!, $name: String!, $own: String!, $shared_name: String!, $shared: String!) {{ {own} {shared} }}"
+
 
 def load_repo_config(gh, repo: str, default_branch: str) -> RepoConfig:
-    """The configuration that applies to `repo`: its own file on the default branch, else the owner's, else defaults."""
-    owner = repo.split("/", 1)[0]
-    sources = [(repo, default_branch)]
-    if repo != f"{owner}/.github":
-        sources.append((f"{owner}/.github", None))  # None: that repository's own default branch
-    for source_repo, ref in sources:
-        text = _read_file(gh, source_repo, CONFIG_PATH, ref)
+    """The configuration that applies to `repo`: its own file on the default branch, else the owner's, else defaults.
+
+    Both places are read in one GraphQL query (one API call per review, not
+    two). The owner's `.github` repository is read at its own default branch
+    (`HEAD`); when it does not exist, or the installation cannot see it,
+    GitHub answers NOT_FOUND for that field alone.
+    """
+    owner, name = repo.split("/", 1)
+    with_shared = name != SHARED_REPO_NAME
+    variables = {"owner": owner, "name": name, "own": f"{default_branch}:{CONFIG_PATH}"}
+    if with_shared:
+        variables.update(shared_name=SHARED_REPO_NAME, shared=f"HEAD:{CONFIG_PATH}")
+    data = graphql_allowing_absent(gh, config_query(with_shared), variables)
+    places = [("own", repo)] + ([("shared", f"{owner}/{SHARED_REPO_NAME}")] if with_shared else [])
+    for field_name, source_repo in places:
+        source = f"{source_repo}:{CONFIG_PATH}"
+        text = config_text((data.get(field_name) or {}).get("file"), source)
         if text is not None:
-            return parse_config(text, f"{source_repo}:{CONFIG_PATH}")
+            return parse_config(text, source)
     return DEFAULT_CONFIG
 
 
-def _read_file(gh, repo: str, path: str, ref: str | None) -> str | None:
-    """A file's text through the contents API, or None when the repository or the file is absent."""
-    from githubkit.exception import RequestFailed
-
-    try:
-        response = gh.request("GET", f"/repos/{repo}/contents/{path}", params={"ref": ref} if ref else None)
-    except RequestFailed as exc:
-        if exc.response.status_code in (403, 404):  # absent, or the installation cannot see that repository
-            return None
-        raise
-    body = response.json()
-    if not isinstance(body, dict) or body.get("type") != "file":
-        raise ConfigError(f"{repo}:{path}", ["is not a file"])
-    if body.get("encoding") != "base64" or body.get("content") is None:
-        raise ConfigError(f"{repo}:{path}", [f"the file is over {MAX_CONFIG_BYTES // 1024} KB"])
-    raw = base64.b64decode(body["content"])
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{repo}:{path}", ["is not UTF-8 text"]) from None
+def config_text(blob: dict[str, Any] | None, source: str) -> str | None:
+    """The text of the configuration blob GraphQL returned, None when there is no such path; ConfigError when it is no text file."""
+    if blob is None:
+        return None
+    if "isBinary" not in blob:  # the path names a directory or a submodule
+        raise ConfigError(source, ["is not a file"])
+    if int(blob.get("byteSize") or 0) > MAX_CONFIG_BYTES:
+        raise ConfigError(source, [f"the file is over {MAX_CONFIG_BYTES // 1024} KB"])
+    if blob["isBinary"] or blob.get("text") is None:
+        raise ConfigError(source, ["is not UTF-8 text"])
+    return blob["text"]

@@ -145,6 +145,7 @@ class StandinGitHub:
         self.holds: list[tuple[str, str, threading.Event]] = []  # requests that wait until their event is set
         self.held: Counter = Counter()  # how many requests each hold has caught
         self.graphql_text_limit = GRAPHQL_TEXT_LIMIT
+        self.graphql_reads: list[tuple[str, str]] = []  # (repository, `REF:path`) of every object a GraphQL query asked for
         self.patch_limit: int | None = None  # characters above which a file's diff gets no `patch`, as for GitHub's huge diffs
         self.comment_refusals: list[Any] = []  # predicates: a review with a comment matching one is refused with 422
         self.deliveries: list[dict[str, Any]] = []  # the App's webhook deliveries, oldest first
@@ -324,6 +325,10 @@ class StandinGitHub:
         return delivery
 
     # ------------------------------------------------------------ queries for assertions
+
+    def config_reads(self, repo: str | None = None) -> list[str]:
+        """The refs at which `.github/ainascan.yml` was asked for (of `repo`, or of any repository)."""
+        return [expr.partition(":")[0] for name, expr in self.graphql_reads if expr.endswith(":.github/ainascan.yml") and repo in (None, name)]
 
     def runs_for(self, head_sha: str) -> list[dict[str, Any]]:
         return [run for run in self.check_runs if run["head_sha"] == head_sha]
@@ -572,23 +577,36 @@ class StandinGitHub:
         return 200, {"type": "file", "path": path, "encoding": "base64", "content": base64.b64encode(raw).decode("ascii"), "size": len(raw)}, {}
 
     def _graphql(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queries of `[alias: ]repository(owner: $v, name: $v) { alias: object(expression: $v) { ... on Blob {...} } }` fields."""
         query, variables = payload.get("query", ""), payload.get("variables") or {}
-        repo_match = re.search(r"repository\(owner: \$owner, name: \$name\)", query)
-        repo = self.repos.get(f"{variables.get('owner')}/{variables.get('name')}") if repo_match else None
-        if repo is None:
-            return {"data": {"repository": None}, "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository"}]}
-        result: dict[str, Any] = {}
-        for alias, variable in re.findall(r"(\w+): object\(expression: \$(\w+)\)", query):
-            sha, _, path = str(variables.get(variable, "")).partition(":")
-            data = repo.commits.get(sha, {}).get(path)
-            if data is None:
-                result[alias] = None
+        fields = list(re.finditer(r"(?:(\w+): )?repository\(owner: \$(\w+), name: \$(\w+)\)", query))
+        data: dict[str, Any] = {}
+        errors: list[dict[str, Any]] = []
+        for i, field_match in enumerate(fields):
+            alias = field_match.group(1) or "repository"
+            full_name = f"{variables.get(field_match.group(2))}/{variables.get(field_match.group(3))}"
+            body = query[field_match.end() : fields[i + 1].start() if i + 1 < len(fields) else len(query)]
+            objects = [(name, str(variables.get(variable, ""))) for name, variable in re.findall(r"(\w+): object\(expression: \$(\w+)\)", body)]
+            self.graphql_reads.extend((full_name, expression) for _name, expression in objects)
+            repo = self.repos.get(full_name)
+            if repo is None:
+                data[alias] = None
+                errors.append({"type": "NOT_FOUND", "path": [alias], "message": f"Could not resolve to a Repository with the name '{full_name}'."})
                 continue
-            raw = data if isinstance(data, bytes) else data.encode("utf-8")
-            binary = is_binary(data)
-            text = None if binary or len(raw) > self.graphql_text_limit else raw.decode("utf-8", "replace")
-            result[alias] = {"text": text, "isBinary": binary, "byteSize": len(raw), "isTruncated": False}
-        return {"data": {"repository": result}}
+            data[alias] = {name: self._graphql_blob(repo, expression) for name, expression in objects}
+        return {"data": data, "errors": errors} if errors else {"data": data}
+
+    def _graphql_blob(self, repo: Repo, expression: str) -> dict[str, Any] | None:
+        """`REF:path` as GitHub's `object(expression:)` resolves it: REF a commit SHA, a branch, or HEAD (the default branch)."""
+        ref, _, path = expression.partition(":")
+        ref = repo.default_branch if ref == "HEAD" else ref
+        data = repo.commits.get(repo.branches.get(ref, ref), {}).get(path)
+        if data is None:
+            return None
+        raw = data if isinstance(data, bytes) else data.encode("utf-8")
+        binary = is_binary(data)
+        text = None if binary or len(raw) > self.graphql_text_limit else raw.decode("utf-8", "replace")
+        return {"text": text, "isBinary": binary, "byteSize": len(raw), "isTruncated": False}
 
     def _list_check_runs(self, repo: Repo, query, payload, sha):
         runs = [r for r in self.check_runs if r["repo"] == repo.full_name and r["head_sha"] == sha]

@@ -243,8 +243,7 @@ def test_configuration_comes_from_the_default_branch_never_the_head(gh, settings
     head = standin.add_pull(REPO, 7, {"app/profiles.py": HOLLOW, ".github/ainascan.yml": "ignore: [MISSING_WRITE]\nfail_on: never\n"})
     review(gh, settings, REPO, 7, head)
     assert _only_run(standin, head)["conclusion"] == "failure"
-    reads = [r for r in standin.requests if r.path == f"/repos/{REPO}/contents/.github/ainascan.yml"]
-    assert reads and all(r.query.get("ref") == "main" for r in reads)
+    assert standin.config_reads(REPO) == ["main"]
 
 
 def test_the_owners_dot_github_configuration_applies(gh, settings, standin):
@@ -310,7 +309,7 @@ def test_the_pull_request_of_a_real_opened_webhook(app_key, app_id, settings, we
             outcome = review(gh, settings, repo, number, head_sha)
     assert outcome["conclusion"] == "failure"
     assert state.runs_for(head_sha)[0]["conclusion"] == "failure"
-    assert [r.query.get("ref") for r in state.requests if r.path.endswith("/contents/.github/ainascan.yml") and repo in r.path] == ["master"]
+    assert state.config_reads(repo) == ["master"]
 
 
 def test_a_check_suite_without_pull_requests_finds_them_by_head(app_key, app_id, settings, webhook_fixtures):

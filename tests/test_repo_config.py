@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import json
 
 import pytest
 import respx
@@ -111,8 +111,20 @@ def test_an_oversized_file_is_refused_before_parsing():
 BASE = "https://api.github.test"
 
 
-def _contents(text: str) -> dict:
-    return {"type": "file", "encoding": "base64", "content": base64.b64encode(text.encode()).decode()}
+def _blob(text: str) -> dict:
+    return {"file": {"text": text, "isBinary": False, "byteSize": len(text.encode())}}
+
+
+def _answer(own: dict | None = None, shared: dict | None = None, *, shared_exists: bool = True) -> dict:
+    """GitHub's answer to the configuration query: a repository without the file gives `file: null`, a missing one an error."""
+    data = {"own": own or {"file": None}, "shared": (shared or {"file": None}) if shared_exists else None}
+    if shared_exists:
+        return {"data": data}
+    return {"data": data, "errors": [{"type": "NOT_FOUND", "path": ["shared"], "message": "Could not resolve to a Repository with the name 'octo/.github'."}]}
+
+
+def _variables(route) -> dict:
+    return json.loads(route.calls.last.request.content)["variables"]
 
 
 @pytest.fixture
@@ -120,44 +132,81 @@ def github():
     return GitHub("test-token", base_url=BASE, http_cache=False, auto_retry=False)
 
 
-@respx.mock(base_url=BASE, assert_all_called=False)
-def test_the_repository_file_is_read_from_the_default_branch(respx_mock, github):
-    own = respx_mock.get("/repos/octo/shop/contents/.github/ainascan.yml").respond(json=_contents("fail_on: never\n"))
-    org = respx_mock.get("/repos/octo/.github/contents/.github/ainascan.yml").respond(json=_contents("fail_on: warn\n"))
+@respx.mock(base_url=BASE)
+def test_the_repository_file_is_read_from_the_default_branch_in_one_query(respx_mock, github):
+    query = respx_mock.post("/graphql").respond(json=_answer(_blob("fail_on: never\n"), _blob("fail_on: warn\n")))
     config = load_repo_config(github, "octo/shop", "trunk")
     assert config.fail_on == "never" and config.source == "octo/shop:.github/ainascan.yml"
-    assert own.calls.last.request.url.params["ref"] == "trunk"
-    assert not org.called
+    assert query.call_count == 1
+    variables = _variables(query)
+    assert (variables["owner"], variables["name"], variables["own"]) == ("octo", "shop", "trunk:.github/ainascan.yml")
+    assert (variables["shared_name"], variables["shared"]) == (".github", "HEAD:.github/ainascan.yml")  # its own default branch
 
 
-@respx.mock(base_url=BASE, assert_all_called=False)
+@respx.mock(base_url=BASE)
 def test_the_owners_dot_github_repository_is_the_fallback(respx_mock, github):
-    respx_mock.get("/repos/octo/shop/contents/.github/ainascan.yml").respond(404, json={"message": "Not Found"})
-    org = respx_mock.get("/repos/octo/.github/contents/.github/ainascan.yml").respond(json=_contents("drafts: review\n"))
+    respx_mock.post("/graphql").respond(json=_answer(shared=_blob("drafts: review\n")))
     config = load_repo_config(github, "octo/shop", "main")
     assert config.drafts == "review" and config.source == "octo/.github:.github/ainascan.yml"
-    assert "ref" not in org.calls.last.request.url.params  # that repository's own default branch
 
 
 @respx.mock(base_url=BASE)
 def test_no_file_anywhere_gives_the_defaults(respx_mock, github):
-    respx_mock.get("/repos/octo/shop/contents/.github/ainascan.yml").respond(404, json={"message": "Not Found"})
-    respx_mock.get("/repos/octo/.github/contents/.github/ainascan.yml").respond(404, json={"message": "Not Found"})
+    respx_mock.post("/graphql").respond(json=_answer())
     assert load_repo_config(github, "octo/shop", "main") is DEFAULT_CONFIG
 
 
 @respx.mock(base_url=BASE)
+def test_an_owner_without_a_dot_github_repository_is_not_an_error(respx_mock, github):
+    respx_mock.post("/graphql").respond(json=_answer(shared_exists=False))
+    assert load_repo_config(github, "octo/shop", "main") is DEFAULT_CONFIG
+    respx_mock.post("/graphql").respond(json=_answer(_blob("fail_on: warn\n"), shared_exists=False))
+    assert load_repo_config(github, "octo/shop", "main").fail_on == "warn"
+
+
+@respx.mock(base_url=BASE)
+def test_the_dot_github_repository_itself_reads_only_its_own_file(respx_mock, github):
+    query = respx_mock.post("/graphql").respond(json={"data": {"own": _blob("fail_on: never\n")}})
+    config = load_repo_config(github, "octo/.github", "main")
+    assert config.fail_on == "never" and config.source == "octo/.github:.github/ainascan.yml"
+    assert "shared" not in _variables(query) and "shared:" not in json.loads(query.calls.last.request.content)["query"]
+
+
+@respx.mock(base_url=BASE)
 def test_a_malformed_file_raises_config_error_not_a_crash(respx_mock, github):
-    respx_mock.get("/repos/octo/shop/contents/.github/ainascan.yml").respond(json=_contents("fail_on: [block\n"))
+    respx_mock.post("/graphql").respond(json=_answer(_blob("fail_on: [block\n")))
     with pytest.raises(ConfigError, match="octo/shop:.github/ainascan.yml: not valid YAML"):
+        load_repo_config(github, "octo/shop", "main")
+
+
+@pytest.mark.parametrize(
+    "own, problem",
+    [
+        ({"file": {}}, "is not a file"),  # a directory of that name: not a Blob
+        ({"file": {"text": None, "isBinary": True, "byteSize": 10}}, "is not UTF-8 text"),
+        ({"file": {"text": None, "isBinary": False, "byteSize": 900_000}}, "over 64 KB"),
+    ],
+)
+@respx.mock(base_url=BASE)
+def test_a_path_that_is_no_readable_file_is_a_config_error(respx_mock, github, own, problem):
+    respx_mock.post("/graphql").respond(json=_answer(own))
+    with pytest.raises(ConfigError, match=problem):
         load_repo_config(github, "octo/shop", "main")
 
 
 @respx.mock(base_url=BASE)
 def test_a_server_error_is_not_mistaken_for_an_absent_file(respx_mock, github):
-    respx_mock.get("/repos/octo/shop/contents/.github/ainascan.yml").respond(500, json={"message": "boom"})
+    respx_mock.post("/graphql").respond(500, json={"message": "boom"})
     from githubkit.exception import RequestFailed
 
     with pytest.raises(RequestFailed):
         load_repo_config(github, "octo/shop", "main")
 
+
+@respx.mock(base_url=BASE)
+def test_a_graphql_error_other_than_not_found_is_raised(respx_mock, github):
+    from githubkit.exception import GraphQLFailed
+
+    respx_mock.post("/graphql").respond(json={"data": None, "errors": [{"type": "INTERNAL", "message": "Something went wrong"}]})
+    with pytest.raises(GraphQLFailed):
+        load_repo_config(github, "octo/shop", "main")
