@@ -96,8 +96,10 @@ def record_star(star_repo: str, user: str, starred: bool, delivery_id: str | Non
 # ---------------------------------------------------------------- asking GitHub
 
 
-def starred_by(gh, star_repo: str, user: str, max_pages: int = MAX_STAR_PAGES) -> bool | None:
-    """Whether `user` starred `star_repo` by GitHub's public lists; None when both lists are too long to read through.
+def starred_by(gh, star_repo: str, user: str, max_pages: int = MAX_STAR_PAGES, *, stargazers: bool = True) -> bool | None:
+    """Whether `user` starred `star_repo` by GitHub's public lists; None when the lists read are too long to read through.
+
+    With stargazers=False only the user's own list is read.
 
     Raises githubkit's errors when GitHub does not answer.
     """
@@ -109,6 +111,8 @@ def starred_by(gh, star_repo: str, user: str, max_pages: int = MAX_STAR_PAGES) -
             return True
     if seen < max_pages * 100:
         return False
+    if not stargazers:
+        return None
     login = user.lower()
     seen = 0
     for stargazer in paginate(gh, f"/repos/{star_repo}/stargazers", max_pages=max_pages):
@@ -135,9 +139,13 @@ def repo_stars(gh, conn: redis.Redis, repo: str, ttl_seconds: int) -> int:
     return count
 
 
-def check(gh, conn: redis.Redis, settings: Settings, user: str, repo: str) -> Verdict:
+def check(gh, conn: redis.Redis, settings: Settings, user: str, repo: str, *, quick: bool = False) -> Verdict:
     """Whether `user` may run a full scan of `repo` or read its history.
 
+    A `quick` check (a review's trend line, which must not cost a review
+    more than one API call) reads only the first page of the user's stars
+    when the cache has no answer: a user with more than a hundred stars, none
+    of them the star repository, gets UNKNOWN rather than a longer search.
     Raises bot.github.RateLimited when GitHub's budget is spent, so the job is
     rescheduled rather than answered.
     """
@@ -162,7 +170,7 @@ def check(gh, conn: redis.Redis, settings: Settings, user: str, repo: str) -> Ve
     if cached is not None:
         return _verdict(cached, user, star_repo)
     try:
-        starred = starred_by(gh, star_repo, user, MAX_STAR_PAGES)
+        starred = starred_by(gh, star_repo, user, 1, stargazers=False) if quick else starred_by(gh, star_repo, user, MAX_STAR_PAGES)
     except GitHubException as exc:
         return Verdict(Access.UNKNOWN, describe_error(exc))
     if starred is None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Callable
 
@@ -29,6 +30,7 @@ from githubkit import GitHub
 
 from bot.analysis import Analysis, analyze
 from bot.check_run import complete_check_run, conclude, find_check_run, start_check_run
+from bot.commands import FULL_SCAN_ACTION
 from bot.events import REVIEW_HEAD_SHA, REVIEW_PULL_REQUEST, JobRequest, head_review_job_id, review_job_id
 from bot.github import RateLimited, describe_error, installation_client
 from bot.inline_review import mark_resolved, post_review, posted_comments
@@ -40,6 +42,7 @@ from bot.publish import DEFAULT_RULES_DOC_URL, comments_to_post, fingerprints, i
 from bot.pull_request import get_pull_request, list_files, open_pull_requests_for, plan_review, read_blobs, unlisted_files
 from bot.queue import REVIEW_FAILED_CALLBACK, JobQueue
 from bot.repo_config import ConfigError, RepoConfig, load_repo_config
+from bot.review_history import after_review
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger("ainascan.jobs")
@@ -99,10 +102,15 @@ def overdue_after(settings: Settings) -> float:
 
 def _connection(settings: Settings) -> redis.Redis:
     """The current RQ job's Redis connection, or one from the settings outside RQ."""
+    return _job_connection() or redis.Redis.from_url(settings.redis_url)
+
+
+def _job_connection() -> redis.Redis | None:
+    """The current RQ job's Redis connection; None outside RQ."""
     from rq import get_current_job
 
     job = get_current_job()
-    return job.connection if job is not None else redis.Redis.from_url(settings.redis_url)
+    return job.connection if job is not None else None
 
 
 def reschedule(exc: RateLimited, context: dict[str, Any]) -> dict[str, Any]:
@@ -172,6 +180,7 @@ def review(
 ) -> dict[str, Any]:
     """Review one pull request at one head: the check run `AINAScan`, one review of new inline comments, resolved marks."""
     context = fields(delivery_id=delivery_id, repo=repo, pr=number, head_sha=head_sha)
+    started = time.monotonic()
     app_id = settings.app_id
     pull = pull or get_pull_request(gh, repo, number)
     current_head = (pull.get("head") or {}).get("sha")
@@ -186,7 +195,7 @@ def review(
 
     run = start_check_run(gh, repo, head_sha, app_id)
     try:
-        judged = _judge(gh, settings, repo, number, head_sha, pull, run, context)
+        judged = _judge(gh, settings, repo, number, head_sha, pull, run, context=context, started=started)
     except RateLimited:
         raise  # the run stays in progress; the rescheduled job completes it
     except Exception as exc:
@@ -217,8 +226,13 @@ def review(
     return outcome
 
 
-def _judge(gh: GitHub, settings: Settings, repo: str, number: int, head_sha: str, pull: dict[str, Any], run: dict[str, Any], context: dict[str, Any]):
-    """Read, analyze and complete the check run: (analysis, config, result), or the job's outcome when it ends here."""
+def _judge(gh: GitHub, settings: Settings, repo: str, number: int, head_sha: str, pull: dict[str, Any], run: dict[str, Any], *, context: dict[str, Any], started: float):
+    """Read, analyze and complete the check run: (analysis, config, result), or the job's outcome when it ends here.
+
+    The review is recorded in the scan history first, so the summary can end
+    with the pull request's trend (when the star gate unlocks it), and the run
+    carries the "Full scan" button.
+    """
     default_branch = ((pull.get("base") or {}).get("repo") or {}).get("default_branch") or "main"
     try:
         config = load_repo_config(gh, repo, default_branch)
@@ -248,6 +262,8 @@ def _judge(gh: GitHub, settings: Settings, repo: str, number: int, head_sha: str
         config_source=config.source,
         notes=[unlisted_note(unlisted, len(files))] if unlisted else (),
     )
+    result = replace(result, actions=(FULL_SCAN_ACTION,))
+    result = after_review(gh, settings, repo, pull, head_sha, analysis.findings, result, files_analyzed=analysis.files_analyzed, started=started, conn=_job_connection())
     complete_check_run(gh, repo, run, result)
     return analysis, config, result
 

@@ -48,6 +48,7 @@ class CheckResult:
     summary: str
     text: str = ""
     annotations: tuple[dict[str, Any], ...] = ()
+    actions: tuple[dict[str, str], ...] = ()  # buttons (label, description, identifier); GitHub shows at most 3
 
 
 def count_title(findings: Sequence[Finding]) -> str:
@@ -204,12 +205,19 @@ def check_run_updates(result: CheckResult, present: Iterable[tuple] = (), batch:
     last: dict[str, Any] = {**output}
     if batches[-1]:
         last["annotations"] = batches[-1]
-    bodies.append({"status": "completed", "conclusion": result.conclusion, "output": last})
+    completing: dict[str, Any] = {"status": "completed", "conclusion": result.conclusion, "output": last}
+    if result.actions:
+        completing["actions"] = [dict(action) for action in result.actions]
+    bodies.append(completing)
     return bodies
 
 
 def already_published(result: CheckResult, check_run: dict[str, Any], present: Iterable[tuple]) -> bool:
-    """Whether a completed check run already shows exactly this result (a repeated job has nothing to send)."""
+    """Whether a completed check run already shows exactly this result (a repeated job has nothing to send).
+
+    Actions are not compared: GitHub does not return them, and a run that
+    concluded the same way was completed with the same buttons.
+    """
     output = check_run.get("output") or {}
     known = set(present)
     return (

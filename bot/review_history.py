@@ -56,7 +56,7 @@ def after_review(
         store = ScanHistory(conn, settings.history_retention)
         store.record(record)
         author = str((pull.get("user") or {}).get("login") or "")
-        if not author or not gate.check(gh, conn, settings, author, repo).unlocked:
+        if not author or not gate.check(gh, conn, settings, author, repo, quick=True).unlocked:
             return result
         line = trend_line(store.recent(repo, number=number))
     except (redis.RedisError, RateLimited) as exc:

@@ -506,7 +506,7 @@ class StandinGitHub:
 
     @staticmethod
     def _public(item: dict[str, Any]) -> dict[str, Any]:
-        return {key: value for key, value in item.items() if key not in ("repo", "annotations")}
+        return {key: value for key, value in item.items() if key not in ("repo", "annotations", "actions")}
 
     def _create_review(self, repo: Repo, query, payload, number):
         pull = repo.pulls.get(int(number))
@@ -673,6 +673,12 @@ class StandinGitHub:
                 "text": output.get("text"),
                 "annotations_count": len(run["annotations"]),
             }
+        actions = payload.get("actions")
+        if actions is not None:
+            # GitHub: at most 3 buttons, label <= 20, description <= 40, identifier <= 20 characters. It does not return them.
+            if len(actions) > 3 or any(len(a.get("label", "")) > 20 or len(a.get("description", "")) > 40 or not 0 < len(a.get("identifier", "")) <= 20 for a in actions):
+                raise Reply(422, f"invalid actions {actions!r}")
+            run["actions"] = actions
         if status:
             run["status"] = status
         if payload.get("conclusion"):

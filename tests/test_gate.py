@@ -225,3 +225,19 @@ def test_the_star_settings_are_read_and_checked(monkeypatch):
     assert (load_settings(**base).star_repo, load_settings(**base).star_cache_ttl_seconds) == ("ainascan/ainascan", 120)
     with pytest.raises(SystemExit, match="AINASCAN_STAR_REPO is invalid"):
         load_settings(**base, star_repo="https://github.com/ainascan/ainascan")
+
+
+def test_a_quick_check_reads_one_page_of_the_users_stars_and_never_the_stargazers(gh, settings, redis_conn, standin):
+    for i in range(150):
+        standin.star("mona", f"maker/repo-{i}")
+    standin.star("hubot", STAR_REPO)
+    for i in range(150):
+        standin.star("hubot", f"maker/repo-{i}")  # newer than the star: it sits on the second page
+    standin.star("octocat", STAR_REPO)
+
+    assert check(gh, redis_conn, settings, "octocat", REPO, quick=True).unlocked
+    reads = len(standin.requests)
+    assert check(gh, redis_conn, settings, "mona", REPO, quick=True).access is Access.UNKNOWN
+    assert check(gh, redis_conn, settings, "hubot", REPO, quick=True).access is Access.UNKNOWN
+    assert [r.path for r in standin.requests[reads:]] == ["/users/mona/starred", "/users/hubot/starred"]
+    assert check(gh, redis_conn, settings, "hubot", REPO).unlocked  # a request the user made reads on

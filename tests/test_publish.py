@@ -130,6 +130,16 @@ def test_annotations_go_fifty_a_request_and_the_last_request_completes():
     assert sent == list(range(1, 121))
 
 
+def test_buttons_are_sent_once_with_the_request_that_completes_the_run():
+    from dataclasses import replace
+
+    button = {"label": "Full scan", "description": "Scan every file of the repository", "identifier": "full-scan"}
+    result = replace(review_check([finding(line=n) for n in range(1, 61)], [], files_analyzed=1, head_sha=HEAD), actions=(button,))
+    bodies = check_run_updates(result)
+    assert [b.get("actions") for b in bodies] == [None, [button]]
+    assert "actions" not in check_run_updates(review_check([], [], files_analyzed=1, head_sha=HEAD))[-1]
+
+
 def test_annotations_a_run_already_shows_are_not_appended_again():
     result = review_check([finding(line=n) for n in range(1, 4)], [], files_analyzed=1, head_sha=HEAD)
     present = {annotation_key(a) for a in result.annotations[:2]}

@@ -110,3 +110,53 @@ def test_a_full_summary_is_cut_so_the_trend_line_still_fits():
 
     assert len(summary) <= MAX_OUTPUT_CHARS and summary.endswith(line) and "truncated" in summary
     assert with_trend_line(full, None) is full
+
+
+# ---------------------------------------------------------------- wired into the review job
+
+HOLLOW = '''import json
+
+
+def save_profile(profile, path):
+    data = json.dumps(profile)
+    return True
+'''
+
+
+def review_job(gh, settings, standin, files: dict[str, str], author: str = "mona", seed: str = "") -> tuple[str, dict]:
+    """A whole review (bot.jobs.review) of pull request 7 at a new head; returns the head and its completed run."""
+    from bot.jobs import review as review_pull_request
+
+    head = standin.add_pull(REPO, 7, files, seed=seed, pull_json={"user": {"login": author, "type": "User"}})
+    review_pull_request(gh, settings, REPO, 7, head)
+    (run,) = standin.runs_for(head)
+    return head, run
+
+
+def test_a_review_job_records_itself_ends_with_the_trend_and_offers_the_full_scan(gh, settings, redis_conn, standin):
+    from bot.commands import FULL_SCAN_ACTION
+
+    standin.star("mona", STAR_REPO)
+    first, run = review_job(gh, settings, standin, {"app/profiles.py": HOLLOW})
+    assert run["actions"] == [FULL_SCAN_ACTION]
+    second, run = review_job(gh, settings, standin, {"app/profiles.py": HOLLOW, "app/clean.py": "x = 1\n"}, seed="second")
+
+    recorded = ScanHistory(redis_conn).recent(REPO, number=7)
+    assert [(r.head_sha, r.kind, r.block, r.conclusion) for r in recorded] == [(second, REVIEW, 1, "failure"), (first, REVIEW, 1, "failure")]
+    totals = [r.block + r.warn for r in reversed(recorded)]
+    assert run["output"]["summary"].endswith(f"last 2 heads of this pull request, oldest first): `██` {totals[0]} → {totals[1]}.")
+    assert run["actions"] == [FULL_SCAN_ACTION] and run["conclusion"] == "failure"
+
+
+def test_the_trend_costs_a_review_one_star_call_at_most_and_is_left_out_when_unknown(gh, settings, redis_conn, standin):
+    for i in range(150):  # more stars than one page holds, none of them the star repository
+        standin.star("octocat", f"maker/repo-{i}")
+    review_job(gh, settings, standin, {"app/profiles.py": HOLLOW}, author="octocat")
+    standin.requests.clear()
+
+    _head, run = review_job(gh, settings, standin, {"app/profiles.py": HOLLOW}, author="octocat", seed="again")
+
+    star_reads = [r.path for r in standin.requests if r.path.endswith("/starred") or r.path.endswith("/stargazers")]
+    assert star_reads == ["/users/octocat/starred"]
+    assert "**Trend**" not in run["output"]["summary"] and run["actions"]
+    assert len(ScanHistory(redis_conn).recent(REPO, number=7)) == 2  # recorded all the same
