@@ -43,6 +43,7 @@ import httpx
 
 from analyzer.engine import scan_source
 from bot.events import review_job_id
+from bot.gate import star_key
 from bot.repo_config import DEFAULT_CONFIG
 from bot.web import WEBHOOK_PATH
 
@@ -67,7 +68,9 @@ from bench.bot_harness import (  # noqa: E402
     write_result,
 )
 from bench.corpus import count_lines, ensure_corpus, python_files  # noqa: E402
-from tests.standin_github import StandinGitHub, StandinServer, generate_app_key  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the stand-ins import each other by their plain names
+from standin_gated import GatedStandin  # noqa: E402
+from standin_github import StandinServer, generate_app_key  # noqa: E402
 
 SIZES = (0, 1, 10, 60, 300)  # changed Python files; 0 is a pull request that changes only README.md
 RUNS = 5
@@ -77,6 +80,8 @@ CALL_TARGET = 12  # at most, for a 60-file pull request (token calls apart)
 TARGET_SIZE = 60
 GROWTH_LIMIT = 0.05  # calls per extra file between 60 and 300 files: batches of 50-100, never one per file
 REVIEW_TIMEOUT = 300.0
+STAR_REPO = "ainascan/ainascan"  # the star gate is on, as in production; the author has not starred it
+AUTHOR = "octocat"
 
 REPO = "bench/shop"
 INSTALLATION_ID = 4242
@@ -143,8 +148,8 @@ class Call:
     status: int
 
 
-class TimedStandin(StandinGitHub):
-    """The tests' stand-in GitHub, also noting when it answered each request and when each check run completed."""
+class TimedStandin(GatedStandin):
+    """The tests' stand-in GitHub (with users' stars), also noting when it answered each request and when each check run completed."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -173,10 +178,11 @@ class TimedStandin(StandinGitHub):
 
 
 def endpoint(call: Call) -> str:
-    """The request's endpoint with its variable parts named ({repo}, {n}, {sha}, {path})."""
+    """The request's endpoint with its variable parts named ({repo}, {n}, {sha}, {path}, {user})."""
     path = call.path.replace(f"/repos/{REPO}/", "/repos/{repo}/")
     path = re.sub(r"^/repos/[^/]+/\.github/", "/repos/{owner}/.github/", path)
     path = re.sub(r"/contents/.+", "/contents/{path}", path)
+    path = re.sub(r"^/users/[^/]+/", "/users/{user}/", path)
     path = re.sub(r"\b[0-9a-f]{40}\b", "{sha}", path)
     path = re.sub(r"/\d+(?=/|$)", "/{n}", path)
     return f"{call.method} {path}"
@@ -225,7 +231,8 @@ class Bench:
 
         number = self.next_number
         self.next_number += 1
-        head = self.standin.add_pull(REPO, number, change.files, seed=uuid.uuid4().hex)
+        head = self.standin.add_pull(REPO, number, change.files, seed=uuid.uuid4().hex, pull_json={"user": {"login": AUTHOR, "type": "User"}})
+        self.redis_connection.delete(star_key(STAR_REPO, AUTHOR))  # each review pays its star check, as a first push does
         payload = {
             "action": "opened",
             "number": number,
@@ -277,7 +284,7 @@ def start_bench(log_dir: Path, sources: dict[str, str]) -> tuple[Bench, StandinS
     standin.add_repo(REPO, {"README.md": "# shop\n", **{path: base_text(text) for path, text in sources.items()}})
     server = StandinServer(standin).__enter__()
     redis_connection = bench_redis()
-    env = bot_environment(app_id, private_key, SECRET, server.url, QUEUE)
+    env = {**bot_environment(app_id, private_key, SECRET, server.url, QUEUE), "AINASCAN_STAR_REPO": STAR_REPO}
     port = free_port()
     web = Process("serve", [*ainascan_command(), "serve", "--host", "127.0.0.1", "--port", str(port)], env, log_dir)
     worker = Process("worker", [*ainascan_command(), "worker"], env, log_dir)
@@ -387,8 +394,11 @@ def render(machine: dict[str, str], facts: dict[str, str], reviews: dict[tuple[i
             "",
             *endpoint_table([reviews[(size, True)] for size in SIZES if size]),
             "",
-            "The two `contents/.github/ainascan.yml` reads are the configuration: the repository has none, so the owner's `.github` repository is",
-            "asked next (both answer 404). File listings come 100 a page, blob contents 50 a GraphQL query, annotations 50 a check run update:",
+            "The configuration is one GraphQL query (the repository's `.github/ainascan.yml` and the owner's `.github` repository's; the",
+            "bench repository has neither), so a review makes one GraphQL query more than it reads blobs in. The star gate is on",
+            f"(`AINASCAN_STAR_REPO={STAR_REPO}`) and the author has not starred it: `GET /users/{{user}}/starred` is the quick gate check behind",
+            "the trend line, one page at most; its answer is cached, and the cache is emptied before each review so that every review pays it.",
+            "File listings come 100 a page, blob contents 50 a GraphQL query, annotations 50 a check run update:",
             "each further 50 findings add one check run update whatever the number of files (GitHub takes at most 50 annotations a request).",
             "",
             f"## Webhook to completed check run ({runs} runs each, one worker, warm)",
