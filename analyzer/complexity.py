@@ -1,8 +1,11 @@
 """Structure metrics of one function: cyclomatic complexity and how deeply its blocks nest.
 
-Pure functions of a function's AST node, shared by the HIGH_COMPLEXITY and
-DEEP_NESTING rules and by the `structure` report, so that a number the report
-shows and a finding a rule makes are always the same number. Nested functions
+Pure functions of a function's AST node, for the `structure` report. The
+engine counts the same two numbers during its single walk for the
+HIGH_COMPLEXITY and DEEP_NESTING rules (`FunctionFacts.complexity`,
+`.nesting`), from the helpers here; tests hold the walk's numbers equal to
+these functions', so a number the report shows and a finding a rule makes are
+always the same number. Nested functions
 and classes are measured on their own, never as part of the function around
 them; lambdas and comprehensions are expressions and count where they sit.
 
@@ -21,7 +24,6 @@ body is at level 0, the first `if` opens level 1. An `elif` continues its
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
 COMPLEXITY_THRESHOLD = 15  # HIGH_COMPLEXITY flags complexity above this
@@ -29,9 +31,20 @@ NESTING_THRESHOLD = 4  # DEEP_NESTING flags blocks nested deeper than this
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BRANCHES = (ast.If, ast.IfExp, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler)
-_BLOCKS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match)
+# Each compound statement that opens a block, with the keyword a nesting path names it by.
+BLOCK_KEYWORDS: dict[type, str] = {
+    ast.If: "if",
+    ast.For: "for",
+    ast.AsyncFor: "async for",
+    ast.While: "while",
+    ast.With: "with",
+    ast.AsyncWith: "async with",
+    ast.Try: "try",
+    ast.Match: "match",
+}
 if hasattr(ast, "TryStar"):
-    _BLOCKS = (*_BLOCKS, ast.TryStar)
+    BLOCK_KEYWORDS[ast.TryStar] = "try"
+_BLOCKS = tuple(BLOCK_KEYWORDS)
 _SCOPE_TYPES = frozenset(_SCOPES)
 _BRANCH_TYPES = frozenset(_BRANCHES)
 
@@ -50,19 +63,6 @@ _CHILD_FIELDS: dict[type, tuple[str, ...]] = {
     for node_type in _all_node_types()
     if node_type._fields and node_type not in (ast.Name, ast.Constant)
 }
-# Every decision point above is written with one of these keywords, so their count bounds the complexity.
-_DECISION_KEYWORDS = re.compile(r"\b(?:if|elif|for|while|and|or|except|case)\b")
-
-
-def complexity_upper_bound(source: str) -> int:
-    """1 + the number of decision keywords in `source`: never below the complexity of the code it holds.
-
-    Cheap (one regex pass), so a caller can skip the walk for the many
-    functions that cannot reach a threshold.
-    """
-    return 1 + len(_DECISION_KEYWORDS.findall(source))
-
-
 def cyclomatic_complexity(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> int:
     """McCabe complexity of one function's own body (nested defs and classes excluded)."""
     body = function.body if isinstance(function.body, list) else [function.body]
@@ -80,7 +80,7 @@ def cyclomatic_complexity(function: ast.FunctionDef | ast.AsyncFunctionDef | ast
         elif node_type is ast.comprehension:
             complexity += 1 + len(node.ifs)
         elif node_type is ast.Match:
-            complexity += len(node.cases) - (1 if node.cases and _is_wildcard(node.cases[-1]) else 0)
+            complexity += match_decisions(node)
         for name in _CHILD_FIELDS.get(node_type, ()):
             value = getattr(node, name, None)
             if type(value) is list:
@@ -88,6 +88,12 @@ def cyclomatic_complexity(function: ast.FunctionDef | ast.AsyncFunctionDef | ast
             elif isinstance(value, ast.AST):
                 stack.append(value)
     return complexity
+
+
+def match_decisions(node: ast.Match) -> int:
+    """What a `match` adds: one per `case`, but a final `case _:` (the fall-through) adds nothing."""
+    cases = node.cases
+    return len(cases) - (1 if cases and _is_wildcard(cases[-1]) else 0)
 
 
 def _is_wildcard(case: ast.match_case) -> bool:
@@ -116,7 +122,7 @@ def deepest_block(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Nesting:
         stmt, around = stack.pop()
         if not isinstance(stmt, _BLOCKS):
             continue
-        path = (*around, _keyword(stmt))
+        path = (*around, BLOCK_KEYWORDS[type(stmt)])
         if len(path) > best.depth:
             best = Nesting(len(path), stmt.lineno, path)
         children: list[tuple[ast.stmt, tuple[str, ...]]] = []
@@ -126,10 +132,10 @@ def deepest_block(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Nesting:
     return best
 
 
-def _keyword(stmt: ast.stmt) -> str:
-    if isinstance(stmt, (ast.AsyncFor, ast.AsyncWith)):
-        return "async " + ("for" if isinstance(stmt, ast.AsyncFor) else "with")
-    return {ast.If: "if", ast.For: "for", ast.While: "while", ast.With: "with", ast.Match: "match"}.get(type(stmt), "try")
+def has_elif(stmt: ast.If) -> bool:
+    """The `else` of this `if` is an `elif`: one `if` at the same column, which continues this level."""
+    orelse = stmt.orelse
+    return len(orelse) == 1 and isinstance(orelse[0], ast.If) and orelse[0].col_offset == stmt.col_offset
 
 
 def _inner_blocks(stmt: ast.stmt):
@@ -141,7 +147,5 @@ def _inner_blocks(stmt: ast.stmt):
     yield stmt.body, False
     for handler in getattr(stmt, "handlers", ()):
         yield handler.body, False
-    orelse = getattr(stmt, "orelse", [])
-    is_elif = isinstance(stmt, ast.If) and len(orelse) == 1 and isinstance(orelse[0], ast.If) and orelse[0].col_offset == stmt.col_offset
-    yield orelse, is_elif  # `elif` continues its `if`; any other else-block is one level in
+    yield getattr(stmt, "orelse", []), isinstance(stmt, ast.If) and has_elif(stmt)  # `elif` continues its `if`; any other else-block is one level in
     yield getattr(stmt, "finalbody", []), False

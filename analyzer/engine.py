@@ -19,6 +19,7 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Callable
 
+from analyzer.complexity import BLOCK_KEYWORDS, Nesting, has_elif, match_decisions
 from analyzer.facts import (
     AssignFact,
     CallFact,
@@ -144,6 +145,35 @@ class _Scope:
     try_bodies: list[TryFact] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _Measure:
+    """Complexity and block nesting of one function's own body, counted as the walk passes its nodes.
+
+    The same definitions as `analyzer.complexity` (tests hold the two equal); the
+    headers and bodies of nested functions and classes count into a throwaway measure.
+    """
+
+    complexity: int
+    deepest: Nesting
+    blocks: list[str] = field(default_factory=list)  # keywords of the blocks around the node being walked
+
+    @classmethod
+    def throwaway(cls) -> "_Measure":
+        return cls(1, Nesting(0, 0, ()))
+
+
+def _open_block(measure: _Measure, node: ast.stmt) -> None:
+    blocks = measure.blocks
+    blocks.append(BLOCK_KEYWORDS[node.__class__])
+    if len(blocks) > measure.deepest.depth:
+        measure.deepest = Nesting(len(blocks), node.lineno, tuple(blocks))
+
+
+def _is_elif(node: ast.If, parents: list[ast.AST]) -> bool:
+    parent = parents[-1] if parents else None
+    return parent.__class__ is ast.If and has_elif(parent) and parent.orelse[0] is node
+
+
 @dataclass
 class _Binding:
     """One statement that binds names: what it stores, and what it reads on the way."""
@@ -176,6 +206,7 @@ class _Walker:
                     self.node_rules.setdefault(target, []).append(rule)
         self.scopes: list[_Scope] = [_Scope(None)]
         self.scope_kinds: list[str] = []  # "class" / "function", innermost last
+        self.measures: list[_Measure] = [_Measure.throwaway()]
         self.pending_store: list[tuple[StoreFact, set[str], FunctionFacts]] = []
         self.rule_errors: list[str] = []
         self.handlers: dict[type, Callable[[ast.AST], None]] = {}
@@ -360,6 +391,7 @@ def _binding_statement(w: _Walker, node: ast.AST) -> None:
     if isinstance(node, ast.comprehension):
         # The iterable decides what the comprehension does.
         facts.effect_names |= binding.loads
+        w.measures[-1].complexity += 1 + len(node.ifs)
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         for alias in node.names:
             bound = alias.asname or alias.name.split(".")[0]
@@ -372,6 +404,9 @@ def _for(w: _Walker, node: ast.For | ast.AsyncFor) -> None:
     if scope.facts is None:
         w.children(node)
         return
+    measure = w.measures[-1]
+    measure.complexity += 1
+    _open_block(measure, node)
     binding = _open_binding(scope)
     w.visit_one(node.target, node)
     w.visit_one(node.iter, node)
@@ -379,6 +414,7 @@ def _for(w: _Walker, node: ast.For | ast.AsyncFor) -> None:
     scope.facts.effect_names |= binding.loads  # the iterable decides what the loop does
     w.visit_list(node.body, node)
     w.visit_list(node.orelse, node)
+    measure.blocks.pop()
 
 
 def _with(w: _Walker, node: ast.With | ast.AsyncWith) -> None:
@@ -386,12 +422,15 @@ def _with(w: _Walker, node: ast.With | ast.AsyncWith) -> None:
     if scope.facts is None:
         w.children(node)
         return
+    measure = w.measures[-1]
+    _open_block(measure, node)
     for item in node.items:
         binding = _open_binding(scope)
         w.visit_one(item, node)
         _close_binding(w, scope, binding)
         scope.facts.effect_names |= binding.loads
     w.visit_list(node.body, node)
+    measure.blocks.pop()
 
 
 def _return(w: _Walker, node: ast.Return) -> None:
@@ -480,6 +519,15 @@ def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast
     if w.scopes[-1].facts is None:
         w.children(node)
         return
+    measure = w.measures[-1]
+    node_type = node.__class__
+    opens_block = node_type is ast.While or node_type is ast.Match or (node_type is ast.If and not _is_elif(node, w.ctx.parents))
+    if node_type is ast.Match:
+        measure.complexity += match_decisions(node)
+    elif node_type is not ast.Assert:
+        measure.complexity += 1
+    if opens_block:
+        _open_block(measure, node)
     test = node.subject if isinstance(node, ast.Match) else node.test
     w.effect(w.collect(test, node))
     w.ctx.parents.append(node)
@@ -494,6 +542,13 @@ def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast
         elif isinstance(value, ast.AST):
             w.visit(value)
     w.ctx.parents.pop()
+    if opens_block:
+        measure.blocks.pop()
+
+
+def _bool_op(w: _Walker, node: ast.BoolOp) -> None:
+    w.measures[-1].complexity += len(node.values) - 1
+    w.children(node)
 
 
 def _global(w: _Walker, node: ast.Global | ast.Nonlocal) -> None:
@@ -507,6 +562,9 @@ def _try(w: _Walker, node: ast.Try) -> None:
     if scope.facts is None:
         w.children(node)
         return
+    measure = w.measures[-1]
+    _open_block(measure, node)
+    measure.complexity += len(node.handlers)
     fact = TryFact(node)
     scope.facts.tries.append(fact)
     scope.try_bodies.append(fact)
@@ -536,6 +594,7 @@ def _try(w: _Walker, node: ast.Try) -> None:
     w.ctx.parents.pop()
     w.visit_list(node.orelse, node)
     w.visit_list(node.finalbody, node)
+    measure.blocks.pop()
 
 
 def _caught_names(node: ast.expr | None) -> list[str]:
@@ -548,10 +607,13 @@ def _caught_names(node: ast.expr | None) -> list[str]:
 def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     ctx = w.ctx
     outer = w.scopes[-1]
+    measures = w.measures
+    measures.append(_Measure.throwaway())  # the header counts neither here nor in the enclosing function
     # Decorators, defaults and annotations run in the enclosing scope; what they read is used.
     w.effect(w.collect_list(node.decorator_list, node))
     w.visit_one(node.args, node)
     w.visit_one(node.returns, node)
+    measure = measures[-1] = _Measure(1, Nesting(0, node.lineno, ()))
     in_class = bool(w.scope_kinds) and w.scope_kinds[-1] == "class"
     class_node = ctx.class_stack[-1] if in_class else None
     qual_prefix = outer.facts.qualname + ".<locals>." if outer.facts is not None else ""
@@ -574,6 +636,9 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     saved_function = ctx.function
     ctx.function = facts
     w.visit_list(node.body, node)
+    measures.pop()
+    facts.complexity = measure.complexity
+    facts.nesting = measure.deepest
     _resolve_stores(w, facts)
     ctx.function = saved_function
     w.scope_kinds.pop()
@@ -614,6 +679,7 @@ def _params(args: ast.arguments) -> list[Param]:
 
 
 def _class(w: _Walker, node: ast.ClassDef) -> None:
+    w.measures.append(_Measure.throwaway())  # a class is measured apart from the function around it
     w.effect(w.collect_list(node.decorator_list, node))
     w.effect(w.collect_list(node.bases, node))
     w.visit_list(node.keywords, node)
@@ -626,6 +692,7 @@ def _class(w: _Walker, node: ast.ClassDef) -> None:
     w.visit_list(node.body, node)
     w.scope_kinds.pop()
     w.ctx.class_stack.pop()
+    w.measures.pop()
 
 
 def _module_import(w: _Walker, node: ast.Import | ast.ImportFrom) -> None:
@@ -665,6 +732,7 @@ _SPECIAL: dict[type, Callable[[_Walker, ast.AST], None]] = {
     ast.Assert: _condition_statement,
     ast.IfExp: _condition_statement,
     ast.Match: _condition_statement,
+    ast.BoolOp: _bool_op,
     ast.Global: _global,
     ast.Nonlocal: _global,
     ast.Try: _try,

@@ -19,6 +19,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from analyzer.complexity import Nesting
+
 LOG_RECEIVERS = frozenset({"log", "logger", "logging", "LOG", "LOGGER", "_log", "_logger", "warnings", "structlog"})
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal", "msg"})
 
@@ -178,6 +180,9 @@ class FunctionFacts:
     effect_names: set[str] = field(default_factory=set)
     # names read only as arguments of log calls
     logged_names: set[str] = field(default_factory=set)
+    # McCabe complexity and the deepest block of the function's own body, as analyzer.complexity defines them
+    complexity: int = 1
+    nesting: Nesting | None = None
     _reaching: set[str] | None = None
     _reaching_returns: set[str] | None = None
 

@@ -1,4 +1,4 @@
-"""Cyclomatic complexity and nesting depth: what each construct adds, what is measured apart, and the cheap bound."""
+"""Cyclomatic complexity and nesting depth: what each construct adds, what is measured apart, and the walk counting the same."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.complexity import complexity_upper_bound, cyclomatic_complexity, deepest_block
+from analyzer.complexity import cyclomatic_complexity, deepest_block
+from analyzer.engine import ScanOptions, scan_source
+from analyzer.model import Severity
+from analyzer.registry import MODULE, Rule
 
 
 def function(source: str) -> ast.FunctionDef:
@@ -63,20 +66,6 @@ def test_nested_functions_and_classes_are_measured_on_their_own():
     assert cyclomatic_complexity(inner) == 3
 
 
-def test_the_keyword_bound_never_falls_below_the_complexity():
-    root = Path(__file__).resolve().parent.parent / "analyzer"
-    checked = 0
-    for path in sorted(root.rglob("*.py")):
-        source = path.read_text(encoding="utf-8")
-        lines = source.splitlines()
-        for node in ast.walk(ast.parse(source)):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                text = "\n".join(lines[node.lineno - 1 : node.end_lineno])
-                assert complexity_upper_bound(text) >= cyclomatic_complexity(node), f"{path}:{node.lineno}"
-                checked += 1
-    assert checked > 100
-
-
 def test_depth_counts_blocks_inside_blocks_with_their_path():
     fn = function(
         """
@@ -126,3 +115,47 @@ def test_nested_functions_do_not_deepen_the_outer_one():
     assert deepest_block(fn).depth == 1
     inner = fn.body[0].body[0]
     assert deepest_block(inner).depth == 3
+
+
+def walked_functions(source: str):
+    """The FunctionFacts the engine's walk gathers for `source`, through a MODULE rule that keeps them."""
+    kept = []
+
+    def keep(module, ctx):
+        kept.extend(module.functions)
+
+    rule = Rule("KEEP_FACTS", Severity.WARN, keep, (MODULE,), 1.0, __name__)
+    result = scan_source(source, "app/module.py", ScanOptions(rules=[rule]))
+    assert result.error is None, result.error
+    return kept
+
+
+WALK_CASES = [
+    "def f(x):\n    if a and b or c:\n        pass\n    elif [y for y in x if y if y > 1]:\n        pass\n    else:\n        if x:\n            pass\n",
+    "def f(x):\n    match x:\n        case 1:\n            pass\n        case _ if x:\n            pass\n    match x:\n        case 1:\n            pass\n        case _:\n            pass\n",
+    "async def f(x):\n    async for a in x:\n        async with a:\n            try:\n                while a:\n                    if a:\n                        pass\n            except A:\n                pass\n            except B:\n                pass\n            else:\n                pass\n            finally:\n                pass\n",
+    "def outer(x=lambda v: v if v else 0):\n    @deco(a if b else c)\n    def inner(y=[z for z in w if z]) -> (p or q):\n        if y and x:\n            pass\n    class Local(Base if x else Other):\n        if x:\n            for _ in x:\n                pass\n        def method(self):\n            for _ in self:\n                pass\n    return (lambda q: q or x)(inner)\n",
+    "def f(x):\n    if x: pass\n    elif x: pass\n    elif x:\n        if x:\n            with x:\n                for i in x:\n                    while i:\n                        if i:\n                            pass\n",
+]
+
+
+@pytest.mark.parametrize("source", WALK_CASES)
+def test_the_walk_counts_what_complexity_and_deepest_block_compute(source):
+    tree = ast.parse(source)
+    by_line = {node.lineno: node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    facts = walked_functions(source)
+    assert len(facts) == len(by_line)
+    for fn in facts:
+        node = by_line[fn.line]
+        assert (fn.complexity, fn.nesting) == (cyclomatic_complexity(node), deepest_block(node)), fn.qualname
+
+
+def test_the_walk_agrees_with_complexity_on_the_analyzer_itself():
+    root = Path(__file__).resolve().parent.parent / "analyzer"
+    checked = 0
+    for path in sorted(root.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        for fn in walked_functions(source):
+            assert (fn.complexity, fn.nesting) == (cyclomatic_complexity(fn.node), deepest_block(fn.node)), f"{path}:{fn.line}"
+            checked += 1
+    assert checked > 100

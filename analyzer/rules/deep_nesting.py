@@ -40,38 +40,24 @@ Use instead:
                 notify(account)
 
 Notes:
-    The depth is computed by `analyzer.complexity.deepest_block`, which the
-    `structure` report also uses.
+    The engine measures the depth during its single walk, by the definition
+    of `analyzer.complexity.deepest_block`; tests hold the two equal.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
-from analyzer.complexity import NESTING_THRESHOLD, deepest_block
+from analyzer.complexity import NESTING_THRESHOLD
 from analyzer.facts import FunctionFacts
 from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
 
 
-_INDENT = re.compile(r"^[ \t]*(?=\S)", re.MULTILINE)
-
-
-def _deepest_indent(lines: list[str]) -> int:
-    return max(map(len, _INDENT.findall("\n".join(lines))), default=0)
-
-
 @rule("DEEP_NESTING", Severity.WARN, on=FUNCTION, precision=0.9)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    if fn.end_line - fn.line < NESTING_THRESHOLD:
-        return  # a block five deep needs at least five lines
-    body_column = fn.node.body[0].col_offset
-    step = max(1, body_column - fn.node.col_offset)  # this function's indentation width
-    if _deepest_indent(ctx.lines[fn.body[0].lineno - 1 : fn.end_line] if fn.body else []) < body_column + NESTING_THRESHOLD * step:
-        return  # no line indented deep enough to hold a fifth block (assumes one width per file, as PEP 8 does)
-    nesting = deepest_block(fn.node)
-    if nesting.depth <= NESTING_THRESHOLD:
+    nesting = fn.nesting
+    if nesting is None or nesting.depth <= NESTING_THRESHOLD:
         return
     keyword = nesting.path[-1]
     yield Report(

@@ -28,9 +28,9 @@ Use instead:
         return PRICING[order.kind](order)
 
 Notes:
-    The number is computed by `analyzer.complexity.cyclomatic_complexity`,
-    the same function the `structure` report shows, so the two always
-    agree. The finding sits on the `def` line, so a pull request is told
+    The engine counts the number during its single walk, by the definition
+    of `analyzer.complexity.cyclomatic_complexity`, the function the
+    `structure` report shows; tests hold the two equal. The finding sits on the `def` line, so a pull request is told
     when it adds such a function, not every time it touches one.
 """
 
@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from analyzer.complexity import COMPLEXITY_THRESHOLD, complexity_upper_bound, cyclomatic_complexity
+from analyzer.complexity import COMPLEXITY_THRESHOLD
 from analyzer.facts import FunctionFacts
 from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
@@ -46,13 +46,7 @@ from analyzer.registry import FUNCTION, Report, rule
 
 @rule("HIGH_COMPLEXITY", Severity.WARN, on=FUNCTION, precision=0.9)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    body = fn.body
-    if not body:
-        return
-    text = "\n".join(ctx.lines[body[0].lineno - 1 : fn.end_line])  # after the docstring: prose says "if" a lot
-    if complexity_upper_bound(text) <= COMPLEXITY_THRESHOLD:
-        return  # fewer decision keywords than the threshold: no need to walk
-    complexity = cyclomatic_complexity(fn.node)
+    complexity = fn.complexity
     if complexity <= COMPLEXITY_THRESHOLD:
         return
     yield Report(
