@@ -34,12 +34,7 @@ docs-check: $(STAMP)
 
 ## Benchmarks (not tests); tables land in bench/results/.
 bench: $(STAMP)
-	$(BIN)/python bench/analyzer_speed.py
-	$(BIN)/python bench/noise.py
-	scripts/ensure-redis
-	$(BIN)/python bench/load.py
-	$(BIN)/python bench/bot_calls.py
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
