@@ -116,6 +116,9 @@ def run_register(args: argparse.Namespace) -> int:
     return run(args)
 
 
+HTTP_MODULES = ("httpcore", "h11", "jwt")
+
+
 def _preload_jobs() -> None:
     """Import the job module and the rule catalog once in the worker, so each forked work-horse starts with them loaded.
 
@@ -133,6 +136,8 @@ def _preload_jobs() -> None:
         from bot.github import tls_context
 
         tls_context()
+        for module in HTTP_MODULES:  # httpx imports its transport on the first request: 30-45 ms of every job's CPU otherwise
+            importlib.import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name != JOBS_MODULE:
             raise
