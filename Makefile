@@ -25,12 +25,14 @@ test: $(STAMP)
 selfscan: $(STAMP)
 	$(BIN)/ainascan scan analyzer bot --fail-on block --format text
 
-## Regenerate docs/rules/ from the rules' docstrings.
+## Regenerate docs/rules/ from the rules' docstrings, and docs/confidence.md from the rules and the precision audit.
+DOCS_ARGS := docs/rules --confidence docs/confidence.md --audit bench/results/precision.json
+
 docs: $(STAMP)
-	$(BIN)/python -m analyzer.docs docs/rules
+	$(BIN)/python -m analyzer.docs $(DOCS_ARGS)
 
 docs-check: $(STAMP)
-	$(BIN)/python -m analyzer.docs docs/rules --check
+	$(BIN)/python -m analyzer.docs $(DOCS_ARGS) --check
 
 ## Benchmarks (not tests); tables land in bench/results/.
 bench: $(STAMP)

@@ -2,6 +2,9 @@
 
     python -m analyzer.docs docs/rules           # write the pages
     python -m analyzer.docs docs/rules --check   # exit 1 when a page is stale or missing
+
+With `--confidence docs/confidence.md --audit bench/results/precision.json`
+it also writes (or checks) the confidence page (analyzer/confidence_doc.py).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from analyzer.confidence_doc import confidence_page, load_audit
 from analyzer.registry import Rule, all_rules
 
 _SECTIONS = ("What it does", "Why it matters", "Example", "Use instead")
@@ -57,8 +61,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analyzer.docs")
     parser.add_argument("folder", type=Path)
     parser.add_argument("--check", action="store_true", help="fail when the pages are not current")
+    parser.add_argument("--confidence", type=Path, help="also the confidence page, at this path")
+    parser.add_argument("--audit", type=Path, help="the precision audit it cites (bench/results/precision.json)")
     args = parser.parse_args(argv)
     pages = expected_pages()
+    if args.confidence is not None:
+        expected = confidence_page(all_rules(), load_audit(args.audit))
+        current = args.confidence.read_text(encoding="utf-8") if args.confidence.is_file() else None
+        if args.check and current != expected:
+            sys.stderr.write(f"{args.confidence} is not current; run `make docs`\n")
+            return 1
+        if not args.check:
+            args.confidence.write_text(expected, encoding="utf-8")
     if args.check:
         stale = [name for name, text in pages.items() if not (args.folder / name).is_file() or (args.folder / name).read_text(encoding="utf-8") != text]
         extra = [p.name for p in args.folder.glob("*.md") if p.name not in pages] if args.folder.is_dir() else []
