@@ -1,6 +1,6 @@
 # One image for the web process and the worker; the command picks which:
 #   docker build -t ainascan .
-#   docker run --env-file deploy/.env -p 8000:8000 ainascan            # serve (the default command)
+#   docker run --env-file deploy/.env -p 8000:8000 ainascan            # serve (the default command; AINASCAN_WEB_WORKERS processes)
 #   docker run --env-file deploy/.env --no-healthcheck ainascan worker   # a worker serves no /healthz
 # Dependencies are the exact versions of requirements.lock, every file's hash checked
 # (deploy/lock-requirements.sh regenerates it). No secret is in the image: the App's

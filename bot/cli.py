@@ -1,6 +1,7 @@
 """The `ainascan` console script: the analyzer's commands, plus the bot's server commands.
 
-`serve` runs the web process (FastAPI under uvicorn), `worker` an RQ worker
+`serve` runs the web process (FastAPI under uvicorn; `--workers N`
+processes share the port, each calling `web_app`), `worker` an RQ worker
 with its scheduler (bot/worker.py: short heartbeats, lost jobs reclaimed,
 stuck check runs reaped), `redeliver` asks GitHub to deliver again the
 webhooks that failed (bot/redeliver.py). They read their settings from the
@@ -18,12 +19,18 @@ import sys
 from analyzer.cli import build_parser, dispatch
 
 JOBS_MODULE = "bot.jobs"
+WEB_APP_FACTORY = "bot.cli:web_app"
 
 
 def add_server_commands(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser("serve", help="run the GitHub App's web process (webhooks, /healthz, /readyz, /metrics)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument(
+        "--workers",
+        type=_count,
+        help="processes that share the port (default: AINASCAN_WEB_WORKERS, which defaults to 1; 0: one per core)",
+    )
     serve.set_defaults(handler=run_serve)
 
     worker = subparsers.add_parser("worker", help="run an RQ worker (with its scheduler) that reviews pull requests")
@@ -70,12 +77,35 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = _settings_and_logging()
     import uvicorn
 
+    from bot.queue import connect
+
+    _redis_from(connect, settings.redis_url)  # a malformed URL: one line here, not a traceback from every worker
+    workers = args.workers if args.workers is not None else settings.web_workers
+    # An import string, so that each worker process builds its own app (and Redis clients) with web_app().
+    # Our own JSON line records every webhook: uvicorn's access log would be a second line per request.
+    uvicorn.run(WEB_APP_FACTORY, factory=True, host=args.host, port=args.port, workers=workers or _cores(), log_config=None, access_log=False)
+    return 0
+
+
+def web_app():
+    """The web process's app, made in each `ainascan serve` worker process from the environment's settings."""
+    settings = _settings_and_logging()
     from bot.queue import JobQueue, connect
     from bot.web import create_app
 
-    job_queue = JobQueue(settings, connection=_redis_from(connect, settings.redis_url))
-    uvicorn.run(create_app(settings, job_queue), host=args.host, port=args.port, log_config=None)
-    return 0
+    return create_app(settings, JobQueue(settings, connection=_redis_from(connect, settings.redis_url)))
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a whole number of processes: {text!r}")
+    return int(text)
 
 
 def run_worker(args: argparse.Namespace) -> int:

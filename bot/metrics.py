@@ -16,7 +16,9 @@ across replicas. Queue depth and worker count are read from rq at scrape time.
 Recording never fails or slows the caller's work for long: when Redis does not
 answer, a process keeps its increments and adds them at its next successful
 write (a work-horse that exits first loses them: metrics are not worth a
-retry loop in a review job).
+retry loop in a review job). The web process counts its webhooks in memory
+(BatchedMetricsStore) and adds them to Redis in one write a second and at
+shutdown, so that counting costs a webhook no round trip of its own.
 """
 
 from __future__ import annotations
@@ -134,9 +136,19 @@ class MetricsStore:
 
     def _write(self, increments: Mapping[tuple[str, str], float] | None = None, values: Mapping[tuple[str, str], float] | None = None) -> None:
         """Send these writes and any kept from earlier failures in one round trip; keep them all if Redis fails."""
+        self._keep(increments, values)
+        self.flush()
+
+    def _keep(self, increments: Mapping[tuple[str, str], float] | None, values: Mapping[tuple[str, str], float] | None) -> None:
         with self._lock:
             self._pending_increments.update(increments or {})
             self._pending_values.update(values or {})
+
+    def flush(self) -> None:
+        """Send every write kept in memory in one round trip (none when there is nothing to send); keep them if Redis fails."""
+        with self._lock:
+            if not self._pending_increments and not self._pending_values:
+                return
             batch_increments, batch_values = dict(self._pending_increments), dict(self._pending_values)
             self._pending_increments.clear()
             self._pending_values.clear()
@@ -193,6 +205,19 @@ class MetricsStore:
             samples.append(("+Inf", count))
             family.add_metric(list(values), samples, sums.get(values, 0.0))
         return family
+
+
+class BatchedMetricsStore(MetricsStore):
+    """A MetricsStore that only counts in memory; its owner calls `flush()` now and then, and at shutdown.
+
+    The web process counts every webhook: a Redis round trip for each would
+    cost as much as queueing the webhook itself. The totals still live in
+    Redis (every process, every replica adds its own), only later: at most
+    one flush interval, and at once for the process's own `/metrics` page.
+    """
+
+    def _write(self, increments=None, values=None) -> None:
+        self._keep(increments, values)
 
 
 def queue_families(queue) -> list[MetricFamily]:

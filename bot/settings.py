@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     github_api_url: str = "https://api.github.com"
     redis_url: str = "redis://localhost:6379/0"
     queue_name: str = "ainascan"
+    web_workers: int = Field(default=1, ge=0)  # processes of `ainascan serve` sharing its port; 0: one per core
     job_timeout_seconds: int = 600
     max_inline_comments: int = 25
     review_drafts: bool = False

@@ -343,10 +343,10 @@ def test_the_build_context_leaves_credentials_out():
 
 
 def locked_pins() -> dict[str, tuple[str, int]]:
-    """Package name -> (pinned version, number of hashes) from requirements.lock."""
+    """Package name -> (pinned version, number of hashes) from requirements.lock (a pin may carry a marker: `; sys_platform ...`)."""
     pins = {}
     text = LOCK.read_text()
-    for match in re.finditer(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s\\]+)((?:\s*\\\s*--hash=sha256:[0-9a-f]{64})*)", text, re.MULTILINE):
+    for match in re.finditer(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s\\;]+)(?:\s*;[^\\\n]*)?((?:\s*\\\s*--hash=sha256:[0-9a-f]{64})*)", text, re.MULTILINE):
         pins[canonicalize_name(match.group(1))] = (match.group(2), match.group(3).count("--hash="))
     return pins
 

@@ -149,16 +149,34 @@ def test_redis_unreachable_answers_503_logs_it_and_the_redelivery_is_then_queued
     assert len(queue) == 1
 
 
-def test_redis_failing_between_the_dedupe_and_the_enqueue_forgets_the_delivery(settings, redis_conn, queue, monkeypatch):
+def test_a_command_failing_inside_the_submission_leaves_no_delivery_and_no_job_behind(settings, redis_conn, queue):
+    """Redis keeps a script's writes up to a failing command: the delivery must not be remembered without its job."""
     job_queue = JobQueue(settings, connection=redis_conn)
     request = JobRequest("json.dumps", {"obj": 1}, "broken-enqueue", "a job")
+    redis_conn.set(queue.key, "not a list")  # RPUSH onto it fails with WRONGTYPE
+
+    with pytest.raises(QueueUnavailable):
+        job_queue.submit("guid-half", [request])
+
+    assert redis_conn.get(DELIVERY_KEY_PREFIX + "guid-half") is None  # a redelivery will be processed
+    assert not redis_conn.exists(f"rq:job:{request.job_id}")  # and will not collapse into an orphan job
+    redis_conn.delete(queue.key)
+    assert JobQueue(settings, connection=redis_conn).submit("guid-half", [request]).status == "queued"
+    assert queue.job_ids == [request.job_id]
+
+
+def test_redis_failing_while_an_ended_job_is_run_again_forgets_the_delivery(settings, redis_conn, queue, monkeypatch):
+    job_queue = JobQueue(settings, connection=redis_conn)
+    request = JobRequest("json.dumps", {"obj": 1}, "rerun-broken", "a job")
+    job_queue.submit("guid-first", [request])
+    drain(queue)
 
     def refuse(*args, **kwargs):
         raise redis.ConnectionError("Connection reset by peer")
 
     monkeypatch.setattr(job_queue.queue, "enqueue_call", refuse)
     with pytest.raises(QueueUnavailable):
-        job_queue.submit("guid-half", [request])
-    assert redis_conn.get(DELIVERY_KEY_PREFIX + "guid-half") is None  # a redelivery will be processed
+        job_queue.submit("guid-rerun", [request])
+    assert redis_conn.get(DELIVERY_KEY_PREFIX + "guid-rerun") is None
     monkeypatch.undo()
-    assert JobQueue(settings, connection=redis_conn).submit("guid-half", [request]).status == "queued"
+    assert JobQueue(settings, connection=redis_conn).submit("guid-rerun", [request]).status == "queued"
