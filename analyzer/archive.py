@@ -1,9 +1,12 @@
 """Read the Python files of a ZIP archive in memory, refusing archives that are hostile or too big.
 
-Nothing is extracted to disk. Path traversal, absolute names and symlinks are
-refused; member count, per-file size, total uncompressed size and compression
-ratio are capped (zip bombs). A GitHub zipball's single top folder
-(`owner-repo-sha/`) is stripped from the names.
+Nothing is extracted to disk. An archive with path traversal or absolute
+names is refused whole; member count, per-file size, total uncompressed size
+and compression ratio are capped (zip bombs). Symbolic links are never
+followed nor read: a Python one is named as not analyzed, and the rest of the
+archive is scanned (git stores a repository's symlinks in its zipball, so
+refusing them would refuse every repository that has one). A GitHub
+zipball's single top folder (`owner-repo-sha/`) is stripped from the names.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ class ArchiveLimits:
 @dataclass
 class ArchiveContents:
     python_files: list[tuple[str, bytes]] = field(default_factory=list)
-    skipped: list[FileError] = field(default_factory=list)  # members named but not read (too large)
+    skipped: list[FileError] = field(default_factory=list)  # Python members named but not read (too large, symbolic links)
     other_files: dict[str, bytes] = field(default_factory=dict)  # dependency files, for project context
 
 
@@ -55,9 +58,6 @@ def read_archive(data: bytes, limits: ArchiveLimits = ArchiveLimits()) -> Archiv
     compressed_total = 0
     for member in members:
         _refuse_unsafe_name(member)
-        mode = member.external_attr >> 16
-        if mode and stat.S_ISLNK(mode):
-            raise ArchiveError(f"archive member {member.filename!r} is a symbolic link; refused")
         total += member.file_size
         compressed_total += member.compress_size
         if member.file_size > 1024 * 1024 and member.file_size > limits.max_ratio * max(member.compress_size, 1):
@@ -76,6 +76,10 @@ def read_archive(data: bytes, limits: ArchiveLimits = ArchiveLimits()) -> Archiv
         is_context = name.rsplit("/", 1)[-1] in _CONTEXT_FILES or name.rsplit("/", 1)[-1].startswith("requirements")
         if not (is_python or is_context):
             continue
+        if _is_symlink(member):
+            if is_python:
+                contents.skipped.append(FileError(name, "symlink", "a symbolic link: never followed, so not analyzed"))
+            continue
         if member.file_size > limits.max_file_bytes:
             contents.skipped.append(FileError(name, "too-large", f"{member.file_size:,} bytes is over the {limits.max_file_bytes:,}-byte limit"))
             continue
@@ -89,6 +93,11 @@ def read_archive(data: bytes, limits: ArchiveLimits = ArchiveLimits()) -> Archiv
             contents.other_files[name] = payload
     contents.python_files.sort()
     return contents
+
+
+def _is_symlink(member: zipfile.ZipInfo) -> bool:
+    mode = member.external_attr >> 16
+    return bool(mode) and stat.S_ISLNK(mode)
 
 
 def _refuse_unsafe_name(member: zipfile.ZipInfo) -> None:

@@ -73,9 +73,11 @@ def test_names_pointing_outside_are_refused(name):
         read_archive(build_zip([("ok.py", b""), (name, b"x = 1\n")]))
 
 
-def test_symlink_members_are_refused():
-    with pytest.raises(ArchiveError, match="symbolic link"):
-        read_archive(build_zip([(symlink_member("pkg/link.py"), b"/etc/passwd")]))
+def test_symlink_members_are_never_read_and_a_python_one_is_named():
+    contents = read_archive(build_zip([("pkg/ok.py", b"x = 1\n"), (symlink_member("pkg/link.py"), b"/etc/passwd"), (symlink_member("requirements.txt"), b"/etc/shadow")]))
+    assert contents.python_files == [("pkg/ok.py", b"x = 1\n")]
+    assert [(s.path, s.kind) for s in contents.skipped] == [("pkg/link.py", "symlink")] and "never followed" in contents.skipped[0].message
+    assert contents.other_files == {}  # a linked dependency file is not read either
 
 
 def test_too_many_members_are_refused():
