@@ -37,6 +37,8 @@ from typing import Any
 
 import redis
 import redis.asyncio
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
@@ -167,7 +169,12 @@ class JobQueue:
     def async_script(self) -> AsyncScript:
         """SUBMIT_SCRIPT on an asyncio client of the same Redis, made on first use (it belongs to the event loop that uses it)."""
         if self._async_script is None:
-            self._async_script = redis.asyncio.Redis.from_url(self._redis_url, **CONNECTION_OPTIONS).register_script(SUBMIT_SCRIPT)
+            # One retry on a new connection when the pooled one is dead (Redis restarted); none after a timeout,
+            # which would double the wait. Running the script twice is harmless: the second run finds the
+            # delivery, or the job, that the first one wrote.
+            retry = AsyncRetry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,))
+            client = redis.asyncio.Redis.from_url(self._redis_url, retry=retry, **CONNECTION_OPTIONS)
+            self._async_script = client.register_script(SUBMIT_SCRIPT)
         return self._async_script
 
     async def aclose(self) -> None:

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -155,6 +156,74 @@ def test_serve_answers_health_readiness_and_a_signed_webhook(redis_url, redis_co
     assert_no_secret(stdout, stderr)
 
 
+def served_by(pid: int) -> list[int]:
+    """The worker processes of `ainascan serve --workers N` (uvicorn spawns them; a resource tracker runs beside them)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+
+def test_serve_with_two_workers_queues_each_webhook_once_and_their_counts_add_up_at_shutdown(redis_url, redis_conn, webhook_fixtures):
+    from bot.metrics import MetricsStore, render
+    from prometheus_client.parser import text_string_to_metric_families
+
+    port = free_port()
+    template = json.loads((webhook_fixtures / "pull_request__opened.json").read_bytes())
+    server = subprocess.Popen(
+        command("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"),
+        env=bot_env(AINASCAN_REDIS_URL=redis_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def deliver(number: int) -> httpx.Response:
+        payload = {**template, "pull_request": {**template["pull_request"], "head": {**template["pull_request"]["head"], "sha": f"{number:040x}"}}}
+        body = json.dumps(payload).encode()
+        signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        headers = {"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": f"two-{number}", "X-Hub-Signature-256": signature}
+        return httpx.post(f"http://127.0.0.1:{port}/api/github/webhooks", content=body, headers=headers, timeout=10)  # a new connection each
+
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/healthz", server)
+        workers = served_by(server.pid)
+        with ThreadPoolExecutor(8) as senders:
+            answers = list(senders.map(deliver, range(40)))
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as kept_alive:
+            started = time.perf_counter()
+            for _ in range(30):
+                assert kept_alive.get("/healthz").status_code == 200
+            thirty_answers = time.perf_counter() - started
+    finally:
+        server.terminate()
+        _stdout, stderr = server.communicate(timeout=30)
+
+    assert len(workers) == 2
+    assert [(answer.status_code, answer.json()["status"]) for answer in answers] == [(202, "queued")] * 40
+    assert len(Queue("ainascan", connection=redis_conn)) == 40
+    counted = {
+        sample.labels["outcome"]: sample.value
+        for family in text_string_to_metric_families(render(MetricsStore(redis_conn)).decode())
+        for sample in family.samples
+        if sample.name == "ainascan_webhooks_received_total"
+    }
+    assert counted == {"queued": 40}
+    # Nagle's algorithm left on would hold each kept-alive answer for the client's delayed ACK (~40 ms each).
+    assert thirty_answers < 0.6, f"30 kept-alive answers took {thirty_answers:.2f} s"
+    assert server.returncode == 0, stderr[-2000:]
+    assert_no_secret(stderr)
+
+
+@pytest.mark.parametrize("workers", ["-1", "two", "1.5"])
+def test_serve_refuses_a_number_of_workers_that_is_not_a_whole_number(workers, capsys):
+    from bot.cli import main
+
+    with pytest.raises(SystemExit) as raised:
+        main(["serve", "--workers", workers])
+
+    assert raised.value.code == 2
+    assert "--workers" in capsys.readouterr().err
+
+
 def _wait_for(url: str, server: subprocess.Popen, timeout: float = 20) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -176,7 +245,7 @@ def test_the_console_script_mounts_serve_and_worker_beside_the_analyzer_commands
         assert raised.value.code == 0
     shown = capsys.readouterr().out
 
-    assert all(word in shown for word in ("scan", "serve", "worker", "--host", "--port", "--burst"))
+    assert all(word in shown for word in ("scan", "serve", "worker", "--host", "--port", "--workers", "--burst"))
 
 
 def test_importing_the_console_script_loads_no_server_library():

@@ -23,6 +23,7 @@ from analyzer.model import Severity
 from bot import metrics, web
 from bot.metrics import (
     FINDINGS_POSTED,
+    BatchedMetricsStore,
     JOBS,
     MetricsStore,
     github_event_hooks,
@@ -30,6 +31,7 @@ from bot.metrics import (
     record_comments_posted,
     record_github_call,
     record_job,
+    record_webhook,
     render,
 )
 from bot.publish import InlineComment
@@ -153,6 +155,38 @@ def test_increments_made_while_redis_is_down_land_when_it_is_back(redis_conn):
     page = render(store)
     assert value(page, "ainascan_jobs_total", outcome="reviewed") == 2
     assert value(page, "ainascan_findings_posted_total", severity="BLOCK") == 3
+
+
+def test_a_batched_store_writes_nothing_until_flushed_and_batches_from_several_processes_add_up(redis_conn, redis_url):
+    web_one, web_two = BatchedMetricsStore(redis_conn), BatchedMetricsStore(redis.Redis.from_url(redis_url))
+    for _ in range(3):
+        record_webhook("pull_request", "queued", store=web_one)
+    record_webhook("pull_request", "queued", store=web_two)
+    record_webhook("ping", "pong", store=web_two)
+
+    assert redis_conn.keys(f"{metrics.KEY_PREFIX}*") == []
+    assert (web_one.pending, web_two.pending) == (1, 2)
+
+    web_one.flush()
+    web_two.flush()
+
+    page = render(MetricsStore(redis_conn))
+    assert value(page, "ainascan_webhooks_received_total", event="pull_request", outcome="queued") == 4
+    assert value(page, "ainascan_webhooks_received_total", event="ping", outcome="pong") == 1
+    assert web_one.pending == web_two.pending == 0
+
+
+def test_a_batch_redis_did_not_take_is_kept_for_the_next_flush(redis_conn):
+    batched = BatchedMetricsStore(redis.Redis(port=closed_port(), socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)))
+    record_webhook("pull_request", "queued", store=batched)
+    batched.flush()
+    assert batched.pending == 1
+
+    batched.connection = redis_conn
+    record_webhook("pull_request", "queued", store=batched)
+    batched.flush()
+
+    assert value(render(batched), "ainascan_webhooks_received_total", event="pull_request", outcome="queued") == 2
 
 
 def test_wrong_labels_are_refused(store):
@@ -293,3 +327,32 @@ def test_an_empty_deployment_still_declares_every_metric(redis_url, redis_conn):
     for name in ("ainascan_webhooks_received", "ainascan_jobs", "ainascan_job_duration_seconds", "ainascan_github_api_calls",
                  "ainascan_github_rate_limit_remaining", "ainascan_findings_posted", "ainascan_queue_jobs", "ainascan_workers"):
         assert re.search(rf"^# TYPE {name}(_total)? (counter|gauge|histogram)$", page, re.MULTILINE), name
+
+
+def test_the_web_process_adds_its_webhook_counts_to_redis_at_shutdown(redis_url, redis_conn, webhook_fixtures, monkeypatch):
+    monkeypatch.setattr(web, "METRICS_FLUSH_SECONDS", 3600)  # no periodic flush during the test: only the shutdown's
+    body = (webhook_fixtures / "pull_request__opened.json").read_bytes()
+    with TestClient(make_app(redis_url)) as client:
+        for delivery in ("d-1", "d-2", "d-1"):
+            headers = {"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": delivery, "X-Hub-Signature-256": sign(body)}
+            assert client.post(WEBHOOK_PATH, content=body, headers=headers).status_code == 202
+        assert redis_conn.keys(f"{metrics.KEY_PREFIX}*") == []  # counted in memory so far
+
+    page = render(MetricsStore(redis_conn))
+    assert value(page, "ainascan_webhooks_received_total", event="pull_request", outcome="queued") == 1
+    assert value(page, "ainascan_webhooks_received_total", event="pull_request", outcome="collapsed") == 1
+    assert value(page, "ainascan_webhooks_received_total", event="pull_request", outcome="duplicate") == 1
+
+
+def test_the_web_process_adds_its_counts_to_redis_every_flush_interval(redis_url, redis_conn, webhook_fixtures, monkeypatch):
+    monkeypatch.setattr(web, "METRICS_FLUSH_SECONDS", 0.05)
+    body = (webhook_fixtures / "pull_request__opened.json").read_bytes()
+    with TestClient(make_app(redis_url)) as client:
+        headers = {"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": sign(body)}
+        assert client.post(WEBHOOK_PATH, content=body, headers=headers).status_code == 202
+        deadline = time.monotonic() + 10
+        while not redis_conn.keys(f"{metrics.KEY_PREFIX}*") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        page = render(MetricsStore(redis_conn))
+
+    assert value(page, "ainascan_webhooks_received_total", event="pull_request", outcome="queued") == 1

@@ -1,15 +1,23 @@
-"""The RQ queue (bot.queue) on a real Redis: delivery dedupe, per-head collapse, re-runs after a job ended."""
+"""The RQ queue (bot.queue) on a real Redis: delivery dedupe, per-head collapse, re-runs after a job ended, one round trip."""
 
 from __future__ import annotations
 
 import socket
 
 import pytest
-from rq import Queue, SimpleWorker
+from rq import Callback, Queue, SimpleWorker
 from rq.job import Job, JobStatus
 
 from bot.events import JobRequest, review_job_id
-from bot.queue import DELIVERY_KEY_PREFIX, DELIVERY_TTL_SECONDS, JobQueue, QueueUnavailable
+from bot.queue import (
+    DELIVERY_KEY_PREFIX,
+    DELIVERY_TTL_SECONDS,
+    FAILURE_TTL_SECONDS,
+    RESULT_TTL_SECONDS,
+    REVIEW_FAILED_CALLBACK,
+    JobQueue,
+    QueueUnavailable,
+)
 from bot.settings import load_settings
 
 
@@ -174,3 +182,100 @@ def test_redis_down_raises_queue_unavailable_and_ping_says_so(settings):
 
 def test_ping_is_true_when_redis_answers(job_queue):
     assert job_queue.ping() is True
+
+
+# ---------------------------------------------------------------- one round trip, and the web process's asyncio path
+
+
+def count_commands(connection, monkeypatch) -> list[str]:
+    """The Redis commands `connection` sends from now on (one per round trip: the queue pipelines nothing)."""
+    sent: list[str] = []
+    original = connection.execute_command
+
+    def counted(*args, **options):
+        sent.append(str(args[0]))
+        return original(*args, **options)
+
+    monkeypatch.setattr(connection, "execute_command", counted)
+    return sent
+
+
+def test_a_delivery_is_deduped_and_enqueued_in_one_round_trip(job_queue, redis_conn, monkeypatch):
+    job_queue.submit("d-0", [review(number=9)])  # the script is loaded into Redis once
+    sent = count_commands(redis_conn, monkeypatch)
+
+    submission = job_queue.submit("d-1", [review(number=2), review(number=3)])
+    again = job_queue.submit("d-1", [review(number=2)])
+
+    assert (submission.status, again.status) == ("queued", "duplicate")
+    assert sent == ["EVALSHA", "EVALSHA"]
+
+
+def test_a_job_enqueued_by_the_script_is_the_job_rqs_own_unique_enqueue_writes(job_queue, rq_queue, redis_conn):
+    request = runnable("json.dumps", "by-script", obj={"ran": True})
+    job_queue.submit("d-1", [request])
+    by_rq = job_queue.queue.enqueue_call(
+        "json.dumps", kwargs={"obj": {"ran": True}}, job_id="by-rq", description="json.dumps", result_ttl=RESULT_TTL_SECONDS,
+        failure_ttl=FAILURE_TTL_SECONDS, retry=job_queue.retry, on_failure=Callback(REVIEW_FAILED_CALLBACK), unique=True,
+    )
+
+    ours, theirs = redis_conn.hgetall("rq:job:by-script"), redis_conn.hgetall(by_rq.key)
+    assert set(ours) == set(theirs)
+    for name in (b"status", b"origin", b"timeout", b"result_ttl", b"failure_ttl", b"retries_left", b"retry_intervals", b"failure_callback_name", b"description"):
+        assert ours[name] == theirs[name], name
+    assert redis_conn.ttl("rq:job:by-script") == redis_conn.ttl(by_rq.key) == -1
+    assert rq_queue.job_ids == ["by-script", "by-rq"]
+    assert rq_queue.key.encode() in redis_conn.smembers("rq:queues")
+
+    run_queue_once(rq_queue, redis_conn)
+
+    assert Job.fetch("by-script", connection=redis_conn).return_value() == '{"ran": true}'
+
+
+def submit_async(job_queue: JobQueue, *submissions: tuple[str | None, list[JobRequest]]):
+    """Run submit_async for each (delivery id, requests) at once on one event loop, as concurrent webhooks are."""
+    import asyncio
+
+    async def run():
+        try:
+            return await asyncio.gather(*(job_queue.submit_async(delivery, requests) for delivery, requests in submissions))
+        finally:
+            await job_queue.aclose()
+
+    return asyncio.run(run())
+
+
+def test_the_asyncio_path_dedupes_deliveries_and_keeps_one_job_per_head(job_queue, rq_queue):
+    [first] = submit_async(job_queue, ("d-1", [review(delivery_id="d-1")]))
+    outcomes = submit_async(job_queue, *[(f"d-{n}", [review(delivery_id=f"d-{n}")]) for n in range(2, 40)], ("d-1", [review(number=5)]))
+
+    assert first.status == "queued"
+    assert [outcome.status for outcome in outcomes] == ["collapsed"] * 38 + ["duplicate"]
+    assert rq_queue.job_ids == [review().job_id]
+    assert rq_queue.jobs[0].kwargs["delivery_id"] == "d-1"
+
+
+def test_concurrent_deliveries_for_one_head_queue_it_once(job_queue, rq_queue):
+    outcomes = submit_async(job_queue, *[(f"burst-{n}", [review(delivery_id=f"burst-{n}")]) for n in range(50)])
+
+    assert sorted(outcome.status for outcome in outcomes) == ["collapsed"] * 49 + ["queued"]
+    assert len(rq_queue) == 1
+
+
+def test_the_asyncio_path_runs_an_ended_job_again(job_queue, rq_queue, redis_conn):
+    request = runnable("json.dumps", "async-rerun", obj=[3])
+    submit_async(job_queue, ("d-1", [request]))
+    run_queue_once(rq_queue, redis_conn)
+
+    [again] = submit_async(job_queue, ("d-2", [request]))
+
+    assert again.status == "queued"
+    assert Job.fetch(request.job_id, connection=redis_conn).get_status() == JobStatus.QUEUED
+    assert rq_queue.job_ids == [request.job_id]
+
+
+def test_redis_down_raises_queue_unavailable_on_the_asyncio_path_too(settings):
+    down = JobQueue(settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed_port()}/0"}))
+
+    with pytest.raises(QueueUnavailable):
+        submit_async(down, ("d-1", [review()]))

@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -180,3 +181,73 @@ def test_redis_failing_while_an_ended_job_is_run_again_forgets_the_delivery(sett
     assert redis_conn.get(DELIVERY_KEY_PREFIX + "guid-rerun") is None
     monkeypatch.undo()
     assert JobQueue(settings, connection=redis_conn).submit("guid-rerun", [request]).status == "queued"
+
+
+class CuttableRedis:
+    """A TCP relay to the test's Redis that can be cut (every connection dropped, new ones refused) and restored on its port."""
+
+    def __init__(self, redis_url: str) -> None:
+        target = urlsplit(redis_url)
+        self.target, self.database = (target.hostname, target.port or 6379), target.path.lstrip("/") or "0"
+        self.port = closed_port()
+        self.sockets: list[socket.socket] = []
+        self.restore()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/{self.database}"
+
+    def restore(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        for sock in self.sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+        self.sockets.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _address = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._relay, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _relay(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+
+
+def test_a_redis_outage_in_the_middle_of_traffic_loses_no_acknowledged_webhook(as_environment, redis_conn, queue):
+    """202 only once the job is in Redis; 503 while Redis is gone; the redeliveries of the 503s are queued once Redis is back."""
+    relay = CuttableRedis(as_environment.redis_url)
+    events = {f"guid-{n}": check_suite_event(f"{n:040x}", [n]) for n in range(1, 31)}
+    answers: dict[str, int] = {}
+    with TestClient(create_app(as_environment.model_copy(update={"redis_url": relay.url}))) as client:
+        for number, (delivery, payload) in enumerate(events.items()):
+            if number == 10:
+                relay.cut()
+            if number == 20:
+                relay.restore()
+            answers[delivery] = post(client, "check_suite", payload, delivery).status_code
+        refused = [delivery for delivery, status in answers.items() if status == 503]
+        redelivered = {delivery: post(client, "check_suite", events[delivery], delivery).json()["status"] for delivery in refused}
+    relay.cut()
+
+    assert list(answers.values()) == [202] * 10 + [503] * 10 + [202] * 10
+    assert set(redelivered.values()) == {"queued"}
+    assert sorted(queue.job_ids) == sorted(review_job_id(REPO, n, f"{n:040x}") for n in range(1, 31))
