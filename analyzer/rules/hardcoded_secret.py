@@ -75,11 +75,14 @@ _DOCS_PATH = re.compile(r"(^|/)(docs?|examples?)/")
 @rule("HARDCODED_SECRET", Severity.BLOCK, on=(ast.Constant, ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict), precision=0.9)
 def check(node: ast.AST, ctx) -> Iterator[Report] | None:
     # Cheap tests first: this rule sees every string constant and assignment of a file.
-    if type(node) is ast.Constant:
+    node_type = type(node)
+    if node_type is ast.Constant:
         text = node.value
         if type(text) is not str or len(text) < 20 or not _PROVIDER_PREFIX.search(text):
             return None
         reports = _provider_shaped(node, ctx)
+    elif node_type is not ast.Dict and not _long_string(node.value):
+        return None  # an assignment or keyword whose value is no literal long enough to be a secret
     else:
         reports = [report for name, value, anchor in _named_values(node) for report in _named(name, value, anchor)]
     if not reports or ctx.is_test_file or _DOCS_PATH.search(ctx.path):
@@ -115,8 +118,12 @@ def _provider_shaped(node: ast.Constant, ctx) -> list[Report]:
     return []
 
 
+def _long_string(value: ast.AST | None) -> bool:
+    return type(value) is ast.Constant and type(value.value) is str and len(value.value) >= 8
+
+
 def _named(name: str | None, value: ast.AST, anchor: ast.AST) -> Iterator[Report]:
-    if not name or type(value) is not ast.Constant or type(value.value) is not str or len(value.value) < 8:
+    if not name or not _long_string(value):
         return
     snake = _CAMEL_BOUNDARY.sub("_", name).lower()
     secret = value.value
