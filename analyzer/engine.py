@@ -120,18 +120,17 @@ def decode_source(data: bytes, path: str) -> tuple[str | None, FileError | None]
 
 # Fields that never hold child nodes (names, flags, operators, contexts).
 _SKIP_FIELDS = frozenset({"ctx", "op", "type_comment", "kind", "id", "attr", "arg", "name", "asname", "module", "level", "is_async", "conversion", "kwd_attrs", "rest", "names"})
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _child_fields(node_type: type) -> tuple[str, ...]:
-    """The fields of a node type that may hold child nodes; () for leaves and non-node values."""
-    fields = _CHILD_FIELDS.get(node_type)
-    if fields is None:
-        fields = tuple(f for f in getattr(node_type, "_fields", ()) if f not in _SKIP_FIELDS)
-        if node_type is ast.Constant:
-            fields = ()
-        _CHILD_FIELDS[node_type] = fields
-    return fields
+def _node_types(base: type = ast.AST) -> list[type]:
+    return [sub for direct in base.__subclasses__() for sub in (direct, *_node_types(direct))]
+
+
+# The fields of each node type that may hold child nodes; () for leaves (a Constant's value is no node).
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {
+    node_type: () if node_type is ast.Constant else tuple(f for f in node_type._fields if f not in _SKIP_FIELDS)
+    for node_type in _node_types()
+}
 
 
 @dataclass
@@ -214,10 +213,7 @@ class _Walker:
     # -- dispatch
 
     def visit(self, node: ast.AST) -> None:
-        handler = self.handlers.get(node.__class__)
-        if handler is None:
-            handler = self._handler_for(node.__class__)
-        handler(node)
+        (self.handlers.get(node.__class__) or self._handler_for(node.__class__))(node)
 
     def _handler_for(self, node_type: type) -> Callable[[ast.AST], None]:
         """One callable per node type: its node rules, then its fact handler or a plain descent."""
@@ -225,7 +221,7 @@ class _Walker:
         special = _SPECIAL.get(node_type)
         if special is not None:
             descend = special.__get__(self)  # a bound method: no extra Python frame per node
-        elif not _child_fields(node_type):
+        elif not _CHILD_FIELDS.get(node_type):  # a leaf, or a plain value in a field (`AnnAssign.simple`)
             def descend(node):
                 pass
         else:
@@ -245,8 +241,8 @@ class _Walker:
         parents = self.ctx.parents
         parents.append(node)
         handlers = self.handlers
-        for name in _child_fields(node.__class__):
-            value = getattr(node, name, None)
+        for name in _CHILD_FIELDS[node.__class__]:
+            value = getattr(node, name)
             if value is None:
                 continue
             if value.__class__ is list:
@@ -258,17 +254,20 @@ class _Walker:
         parents.pop()
 
     def visit_list(self, nodes: list, parent: ast.AST) -> None:
-        self.ctx.parents.append(parent)
+        parents = self.ctx.parents
+        parents.append(parent)
+        handlers = self.handlers
         for item in nodes:
-            if isinstance(item, ast.AST):
-                self.visit(item)
-        self.ctx.parents.pop()
+            if item is not None:
+                (handlers.get(item.__class__) or self._handler_for(item.__class__))(item)
+        parents.pop()
 
     def visit_one(self, node: ast.AST | None, parent: ast.AST) -> None:
         if node is not None:
-            self.ctx.parents.append(parent)
-            self.visit(node)
-            self.ctx.parents.pop()
+            parents = self.ctx.parents
+            parents.append(parent)
+            (self.handlers.get(node.__class__) or self._handler_for(node.__class__))(node)
+            parents.pop()
 
     def run(self, rule: Rule, subject, function: FunctionFacts | None) -> None:
         try:
@@ -441,19 +440,12 @@ def _return(w: _Walker, node: ast.Return) -> None:
         return
     names = w.collect(node.value, node) if node.value is not None else set()
     facts.return_names |= names
-    fact = ReturnFact(
-        node,
-        node.value,
-        node.lineno,
-        names,
-        handler=scope.handlers[-1] if scope.handlers else None,
-        in_try_body=scope.try_bodies[-1] if scope.try_bodies else None,
-    )
+    fact = ReturnFact(node, node.value, node.lineno, names)
     facts.returns.append(fact)
-    if fact.handler is not None:
-        fact.handler.returns.append(fact)
-    elif fact.in_try_body is not None:
-        fact.in_try_body.body_returns.append(fact)
+    if scope.handlers:
+        scope.handlers[-1].returns.append(fact)
+    elif scope.try_bodies:
+        scope.try_bodies[-1].body_returns.append(fact)
 
 
 def _call(w: _Walker, node: ast.Call) -> None:
@@ -486,7 +478,7 @@ def _call(w: _Walker, node: ast.Call) -> None:
         isinstance(parent, ast.Await) and len(parents) > 1 and isinstance(parents[-2], ast.Expr)
     )
     handler = scope.handlers[-1] if scope.handlers else None
-    fact = CallFact(node, attr, node.lineno, discarded, log, handler)
+    fact = CallFact(node, attr, node.lineno, discarded, log)
     facts.calls.append(fact)
     if handler is not None:
         handler.calls.append(fact)
@@ -531,7 +523,7 @@ def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast
     test = node.subject if isinstance(node, ast.Match) else node.test
     w.effect(w.collect(test, node))
     w.ctx.parents.append(node)
-    for name in _child_fields(type(node)):
+    for name in _CHILD_FIELDS[node.__class__]:
         if name in ("test", "subject"):
             continue
         value = getattr(node, name, None)
@@ -579,7 +571,7 @@ def _try(w: _Walker, node: ast.Try) -> None:
         for rule in handler_rules:  # handlers are walked here, not through visit(): dispatch them too
             w.run(rule, handler, w.ctx.function)
         caught = _caught_names(handler.type)
-        handler_fact = HandlerFact(handler, fact, caught, handler.name)
+        handler_fact = HandlerFact(handler, caught, handler.name)
         fact.handlers.append(handler_fact)
         if handler.name:
             scope.facts.assigned.setdefault(handler.name, []).append(handler.lineno)
@@ -751,8 +743,9 @@ if hasattr(ast, "TryStar"):
 
 def scan_source(source: str | bytes, path: str, options: ScanOptions | None = None) -> FileResult:
     """Findings for one file's source text. Never raises for bad input: it returns a FileError instead."""
-    # An AST and its facts hold no reference cycles, so the cyclic collector only costs time here
-    # (about a third of a scan's CPU, measured in bench/profile_scan.py): pause it for each file.
+    # An AST and its facts hold no reference cycles (facts keep no back-references, the walker drops its
+    # handlers), so reference counting frees a file as soon as it is done and the cyclic collector would
+    # only cost time here (about a third of a scan's CPU, measured in bench/profile_scan.py): pause it.
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -833,6 +826,9 @@ def _walk(tree: ast.Module, source: str, path: str, options: ScanOptions) -> tup
             walker.run(rule, ctx.module, None)
     except RecursionError:
         return [], FileError(path, "too-deep", "nesting too deep to analyze")
+    finally:
+        # The handlers refer back to the walker: without this the file's tree and facts would wait for the cyclic GC.
+        walker.handlers.clear()
     findings.sort(key=Finding.sort_key)
     if walker.rule_errors:
         return findings, FileError(path, "rule-error", "; ".join(walker.rule_errors[:3]))

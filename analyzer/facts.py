@@ -82,15 +82,14 @@ class Param:
 class CallFact:
     """One call in a function: its callee's names, its line, and whether its result is thrown away."""
 
-    __slots__ = ("node", "attr", "line", "discarded", "is_log", "handler", "_name")
+    __slots__ = ("node", "attr", "line", "discarded", "is_log", "_name")
 
-    def __init__(self, node: ast.Call, attr: str, line: int, discarded: bool, is_log: bool, handler: "HandlerFact | None" = None):
+    def __init__(self, node: ast.Call, attr: str, line: int, discarded: bool, is_log: bool):
         self.node = node
         self.attr = attr  # last part of the callee name ("execute" for cur.execute), '' if none
         self.line = line
         self.discarded = discarded  # the call is a statement of its own
         self.is_log = is_log
-        self.handler = handler
         self._name: str | None = None
 
     @property
@@ -110,8 +109,6 @@ class ReturnFact:
     value: ast.expr | None
     line: int
     names: set[str]
-    handler: "HandlerFact | None" = None
-    in_try_body: "TryFact | None" = None
 
 
 @dataclass(slots=True)
@@ -134,7 +131,6 @@ class StoreFact:
 @dataclass(slots=True)
 class HandlerFact:
     node: ast.ExceptHandler
-    try_fact: "TryFact"
     caught: list[str]  # dotted names of the caught exception classes; [] for a bare except
     bound_name: str | None
     returns: list[ReturnFact] = field(default_factory=list)
