@@ -113,6 +113,22 @@ def exits(nodes: list[ast.stmt], *, loop_exits: bool = True) -> list[ast.stmt]:
     return found
 
 
+def same_code(a: object, b: object) -> bool:
+    """`ast.dump(a) == ast.dump(b)` without building either string: the same node types and field values, positions aside.
+
+    Leaves compare as their reprs do: `1` is not `1.0` nor `True`, and `0.0` is not `-0.0`.
+    """
+    if a.__class__ is not b.__class__:
+        return False
+    if isinstance(a, ast.AST):
+        return all(same_code(getattr(a, name, None), getattr(b, name, None)) for name in a._fields)
+    if a.__class__ is list:
+        return len(a) == len(b) and all(map(same_code, a, b))
+    if a.__class__ is float or a.__class__ is complex:
+        return repr(a) == repr(b)
+    return a == b
+
+
 def one_line(node: ast.AST, limit: int = 60) -> str:
     """Source-like text of a node, on one line and shortened for a message."""
     text = " ".join(ast.unparse(node).split())

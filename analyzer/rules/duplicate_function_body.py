@@ -47,6 +47,7 @@ from typing import Iterator
 from analyzer.facts import FunctionFacts, ModuleFacts
 from analyzer.model import Severity
 from analyzer.registry import MODULE, Report, rule
+from analyzer.rules._statements import same_code
 
 MIN_STATEMENTS = 5
 
@@ -56,12 +57,14 @@ def check(module: ModuleFacts, ctx) -> Iterator[Report]:
     if ctx.is_test_file or len(module.functions) < 2:
         return
     for group in _same_shape_groups(module.functions):
-        seen: dict[str, FunctionFacts] = {}
+        firsts: list[FunctionFacts] = []  # the first function of each distinct body, in line order
         for fn in sorted(group, key=lambda f: f.line):
             if _statement_count(fn.body) < MIN_STATEMENTS:
                 continue
-            first = seen.setdefault("\n".join(ast.dump(stmt) for stmt in fn.body), fn)
-            if first is not fn:
+            first = next((earlier for earlier in firsts if same_code(earlier.body, fn.body)), None)
+            if first is None:
+                firsts.append(fn)
+            else:
                 yield Report(
                     line=fn.line,
                     message=f"`{fn.qualname}()` repeats the body of `{first.qualname}()` (line {first.line}) statement for statement "
@@ -72,7 +75,7 @@ def check(module: ModuleFacts, ctx) -> Iterator[Report]:
 
 
 def _same_shape_groups(functions: list[FunctionFacts]) -> list[list[FunctionFacts]]:
-    """Functions grouped by cheap shapes (statement count and span, then statement kinds), so only collisions are dumped."""
+    """Functions grouped by cheap shapes (statement count and span, then statement kinds), so only collisions are compared."""
     by_size: dict[tuple[int, int], list[FunctionFacts]] = {}
     for fn in functions:
         body = fn.body

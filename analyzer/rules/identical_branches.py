@@ -37,13 +37,13 @@ from typing import Iterator
 
 from analyzer.model import Severity
 from analyzer.registry import Report, rule
-from analyzer.rules._statements import one_line
+from analyzer.rules._statements import one_line, same_code
 
 
 @rule("IDENTICAL_BRANCHES", Severity.BLOCK, on=(ast.If, ast.IfExp), precision=0.9)
 def check(node: ast.If | ast.IfExp, ctx) -> Iterator[Report]:
     if isinstance(node, ast.IfExp):
-        if node.body.__class__ is node.orelse.__class__ and ast.dump(node.body) == ast.dump(node.orelse):
+        if same_code(node.body, node.orelse):
             yield Report(
                 line=node.lineno,
                 end_line=node.end_lineno,
@@ -58,7 +58,7 @@ def check(node: ast.If | ast.IfExp, ctx) -> Iterator[Report]:
         return
     if _span(body) != _span(orelse):
         return  # copied branches keep their layout; this spares comparing most pairs in full
-    if all(ast.dump(a) == ast.dump(b) for a, b in zip(body, orelse)):
+    if all(map(same_code, body, orelse)):
         yield Report(
             line=node.lineno,
             end_line=node.end_lineno,

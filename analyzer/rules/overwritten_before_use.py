@@ -30,7 +30,7 @@ from typing import Iterator
 from analyzer.facts import AssignFact, FunctionFacts
 from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
-from analyzer.rules._statements import SCOPE_NODES, child_blocks, one_line, reads_name
+from analyzer.rules._statements import SCOPE_NODES, child_blocks, one_line, reads_name, same_code
 from analyzer.vocabulary import callee_parts, is_pure_call
 
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
@@ -52,7 +52,7 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
         if isinstance(owner, ast.Try) and block is owner.body and reads_name([*owner.handlers, *owner.finalbody], name):
             continue  # the handler may see the first value when the second computation raises
         call = _call_of(first.value)
-        repeated = ast.dump(first.value) == ast.dump(second.value)
+        repeated = same_code(first.value, second.value)
         pure = call is not None and _looks_pure(call, fn) and not repeated
         how = "computed again" if repeated else "overwritten"
         yield Report(
