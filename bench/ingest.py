@@ -1,7 +1,8 @@
 """`make bench`: webhook ingest of `ainascan serve`: acknowledgements a second and p50/p99 latency, 8 concurrent senders.
 
-`ainascan serve` runs as in production (uvicorn, one process, bound to
-127.0.0.1) on a real Redis (bench/bot_harness.py). Each of the 8 senders keeps
+`ainascan serve` runs as in production (uvicorn, bound to 127.0.0.1), once
+with one process (`--workers 1`, the default) and once with two (`--workers
+2`), on a real Redis (bench/bot_harness.py). Each of the 8 senders keeps
 one HTTP/1.1 connection and sends the next request as soon as the last one is
 answered. Every webhook is a real `pull_request` `opened` payload (GitHub's
 own example, read in place from ../shared when present) for a new head SHA,
@@ -11,10 +12,10 @@ each answer says `queued` and that the queue holds one job per answer.
 
 Two baselines run in the same rounds: a bare FastAPI endpoint under uvicorn
 that reads the same body and answers 202 with no work (this script, started
-with --bare-server), and `/healthz` of the same `ainascan serve`. The load
-client is asyncio with raw HTTP/1.1 (no client library), so that it costs
-little of the machine's CPU; its CPU time is reported. Writes
-bench/results/ingest.md.
+with --bare-server), and `/healthz` of the one-process `ainascan serve`. The
+load client is asyncio with raw HTTP/1.1 (no client library), so that it
+costs little of the machine's CPU; its CPU time is reported. It shares the
+machine's 2 cores with the server and Redis. Writes bench/results/ingest.md.
 
     python bench/ingest.py
 """
@@ -28,6 +29,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import os
 import random
 import statistics
 import sys
@@ -36,6 +38,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 from fastapi import FastAPI, Request  # at module level: FastAPI resolves the handler's string annotations here
@@ -72,6 +75,11 @@ TARGET_P99_MS = 50.0
 SECRET = "bench-ingest-secret"
 QUEUE = "ainascan-bench-ingest"
 HEAD_PLACEHOLDER = "@@HEAD_SHA@@"
+WORKERS = (1, 2)  # `ainascan serve --workers N` measured
+WEBHOOK_WORK = (
+    "signature, JSON (orjson), routing, one Redis round trip (delivery dedupe and RQ enqueue: one Lua script), "
+    "1 log line, metrics counted in memory"
+)
 
 
 # ---------------------------------------------------------------- the requests
@@ -150,6 +158,7 @@ class Measurement:
     server_cpu: float
     client_cpu: float
     redis_cpu: float
+    busiest_share: float = 1.0  # of the server's CPU, by its busiest process
     jobs_enqueued: int | None = None
 
     @property
@@ -166,6 +175,26 @@ class Measurement:
     @property
     def redis_cpu_per_request_ms(self) -> float:
         return self.redis_cpu / len(self.latencies) * 1000
+
+
+def cpu_by_process(pid: int) -> dict[int, float]:
+    """User + system CPU time of a process and of each of its live descendants (uvicorn's worker processes), from /proc."""
+    found: dict[int, float] = {}
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                found.update(cpu_by_process(int(child)))
+    except (FileNotFoundError, ProcessLookupError):  # a process that ended meanwhile
+        pass
+    return found
+
+
+def busiest_share(before: dict[int, float], after: dict[int, float]) -> float:
+    """The share of the server's CPU over a run that its busiest process used (1.0 for one process)."""
+    used = [after[pid] - before.get(pid, 0.0) for pid in after]
+    return max(used) / sum(used) if sum(used) > 0 else 1.0
 
 
 def redis_cpu_seconds(redis_connection) -> float:
@@ -217,16 +246,18 @@ def measure(target: Target, server: Process, seconds: float, redis_connection) -
     from rq import Queue
 
     queue = Queue(QUEUE, connection=redis_connection)
-    server_cpu, client_cpu, redis_cpu = server.cpu_seconds(), time.process_time(), redis_cpu_seconds(redis_connection)
+    server_cpu, client_cpu, redis_cpu = cpu_by_process(server.pid), time.process_time(), redis_cpu_seconds(redis_connection)
     elapsed, latencies, failures = asyncio.run(_load(target, seconds))
+    server_cpu_after = cpu_by_process(server.pid)
     measurement = Measurement(
         target.name,
         elapsed,
         latencies,
         len(failures),
-        server.cpu_seconds() - server_cpu,
+        sum(server_cpu_after.values()) - sum(server_cpu.values()),
         time.process_time() - client_cpu,
         redis_cpu_seconds(redis_connection) - redis_cpu,
+        busiest_share=busiest_share(server_cpu, server_cpu_after),
     )
     if failures:
         raise RuntimeError(f"{target.name}: {len(failures)} of {len(latencies)} answers were not as expected, first: {failures[0]}")
@@ -298,23 +329,37 @@ def results_table(results: Results, targets: list[Target]) -> list[str]:
 def cpu_table(results: Results, targets: list[Target]) -> list[str]:
     """CPU per request: steadier than throughput on a shared machine, and what bounds throughput on a quiet one."""
     rows = [
-        "| endpoint | server CPU per request, ms | one-core ceiling (1,000 ÷ CPU ms), /s | × bare | Redis server CPU per request, ms | load client CPU, % of a core |",
-        "|---|---|---|---|---|---|",
+        "| endpoint | server CPU per request, ms | one-core ceiling (1,000 ÷ CPU ms), /s | × bare | server CPU, % of a core | busiest server process's share | Redis server CPU per request, ms | load client CPU, % of a core |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     bare = median([m.cpu_per_request_ms for m in results.by_target["bare"]])
     for target in targets:
         runs = results.by_target[target.name]
         cpu = median([m.cpu_per_request_ms for m in runs])
         rows.append(
-            f"| {target.name} | {cpu:.2f} | {1000 / cpu:,.0f} | {cpu / bare:.2f}× | {median([m.redis_cpu_per_request_ms for m in runs]):.3f} | "
+            f"| {target.name} | {cpu:.2f} | {1000 / cpu:,.0f} | {cpu / bare:.2f}× | {median([m.server_cpu / m.seconds * 100 for m in runs]):.0f} | "
+            f"{spread([m.busiest_share * 100 for m in runs])} % | {median([m.redis_cpu_per_request_ms for m in runs]):.3f} | "
             f"{median([m.client_cpu / m.seconds * 100 for m in runs]):.0f} |"
         )
     return rows
 
 
+def webhook_target(workers: int) -> str:
+    return f"webhook, --workers {workers}"
+
+
+def target_rows(results: Results) -> list[str]:
+    rows = []
+    for workers in WORKERS:
+        name = webhook_target(workers)
+        rate, p99 = results.rate(name), results.p(name, 99) * 1000
+        rows.append(f"| at least {TARGET_RATE:,.0f} acknowledgements a second | `--workers {workers}` | {rate:,.0f}/s | {passed(rate >= TARGET_RATE)} |")
+        rows.append(f"| p99 latency under {TARGET_P99_MS:.0f} ms | `--workers {workers}` | {p99:.1f} ms | {passed(p99 < TARGET_P99_MS)} |")
+    return rows
+
+
 def render(machine: dict[str, str], facts: dict[str, str], results: Results, targets: list[Target], runs: int) -> str:
-    rate, p99 = results.rate("webhook"), results.p("webhook", 99) * 1000
-    enqueued = sum(m.jobs_enqueued or 0 for m in results.by_target["webhook"])
+    enqueued = sum(m.jobs_enqueued or 0 for name in map(webhook_target, WORKERS) for m in results.by_target[name])
     return "\n".join(
         [
             "# The bot: webhook ingest",
@@ -327,10 +372,9 @@ def render(machine: dict[str, str], facts: dict[str, str], results: Results, tar
             "",
             "## Target",
             "",
-            "| target | measured | |",
-            "|---|---|---|",
-            f"| at least {TARGET_RATE:,.0f} acknowledgements a second | {rate:,.0f}/s | {passed(rate >= TARGET_RATE)} |",
-            f"| p99 latency under {TARGET_P99_MS:.0f} ms | {p99:.1f} ms | {passed(p99 < TARGET_P99_MS)} |",
+            "| target | `ainascan serve` | measured | |",
+            "|---|---|---|---|",
+            *target_rows(results),
             "",
             f"## {SENDERS} concurrent senders, {runs} runs of {DURATION:.0f} s each, rounds interleaved",
             "",
@@ -342,10 +386,14 @@ def render(machine: dict[str, str], facts: dict[str, str], results: Results, tar
             "",
             f"- Every webhook answer was checked (202 and `queued`), and after each run the RQ queue held exactly one job per answer: {enqueued:,} jobs in all.",
             "- Latency is from writing the request to reading the whole answer, on a kept-alive connection; each figure is the median of the",
-            "  runs' own percentiles (min–max beside it). Server CPU is the uvicorn process's user+system time (/proc) over the run.",
-            "- `ainascan serve` is one uvicorn process: Python runs its event loop and its thread pool one thread at a time, so one core is",
-            "  its ceiling however many the machine has; the one-core ceiling above is what its CPU per request allows on a quiet core.",
-            "- The load client and Redis share the machine with the server: their CPU, given above, is CPU the server could not use.",
+            "  runs' own percentiles (min–max beside it). Server CPU is the user+system time (/proc) of the server process and of its",
+            "  worker processes over the run.",
+            "- One `ainascan serve` process runs one event loop: one core is its ceiling, and the one-core ceiling above is what its CPU per",
+            "  request allows on a quiet core. `--workers 2` runs two such processes on the same port (uvicorn's supervisor spawns them):",
+            "  the kernel gives each new connection to one of them, so the 8 kept-alive connections of a run are split by chance (6 and 2,",
+            "  say), and the busiest process's share of the server's CPU (above) shows how evenly. GitHub opens a connection per delivery.",
+            "- The machine has 2 cores, shared by the server, Redis and the load client (one Python process): their CPU, given above, is",
+            "  CPU the server could not use, so the server can never have both cores to itself here.",
             "",
         ]
     )
@@ -366,28 +414,41 @@ def main() -> None:
     template, source = pull_request_template()
     private_key, _public = generate_app_key()
     with tempfile.TemporaryDirectory(prefix="ainascan-bench-ingest-") as scratch:
-        serve_port, bare_port = free_port(), free_port()
+        bare_port, serve_ports = free_port(), {workers: free_port() for workers in WORKERS}
         env = bot_environment(random.randint(10**6, 10**9), private_key, SECRET, "http://127.0.0.1:9", QUEUE)
-        serve = Process("serve", [*ainascan_command(), "serve", "--host", "127.0.0.1", "--port", str(serve_port)], env, Path(scratch))
+        serves = {
+            workers: Process(
+                f"serve-{workers}",
+                [*ainascan_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+                env,
+                Path(scratch),
+            )
+            for workers, port in serve_ports.items()
+        }
         bare = Process("bare", [sys.executable, __file__, "--bare-server", str(bare_port)], env, Path(scratch))
-        servers = {"bare": bare, "healthz": serve, "webhook": serve}
-        healthz = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{serve_port}\r\n\r\n".encode("ascii")
+        processes = [bare, *serves.values()]
+        healthz = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{serve_ports[1]}\r\n\r\n".encode("ascii")
         targets = [
             Target("bare", "FastAPI endpoint: reads the body, answers 202, nothing else", bare_port, SignedWebhooks(template, SECRET, bare_port), b"202"),
-            Target("healthz", "`ainascan serve` `GET /healthz`", serve_port, same_request(healthz), b"200"),
-            Target(
-                "webhook",
-                "`ainascan serve`: signature, JSON, routing, delivery dedupe, RQ enqueue, 2 log lines (its own, uvicorn's access log), metrics",
-                serve_port,
-                SignedWebhooks(template, SECRET, serve_port),
-                b"202",
-                b'"status":"queued"',
-                enqueues=True,
-            ),
+            Target("healthz", "`ainascan serve --workers 1` `GET /healthz`", serve_ports[1], same_request(healthz), b"200"),
+            *[
+                Target(
+                    webhook_target(workers),
+                    f"`ainascan serve --workers {workers}`: {WEBHOOK_WORK}",
+                    port,
+                    SignedWebhooks(template, SECRET, port),
+                    b"202",
+                    b'"status":"queued"',
+                    enqueues=True,
+                )
+                for workers, port in serve_ports.items()
+            ],
         ]
+        servers = {"bare": bare, "healthz": serves[1], **{webhook_target(workers): serves[workers] for workers in WORKERS}}
         try:
-            wait_ready(f"http://127.0.0.1:{serve_port}", "/readyz", [serve, bare])
-            wait_ready(f"http://127.0.0.1:{bare_port}", "/healthz", [serve, bare])
+            for port in serve_ports.values():
+                wait_ready(f"http://127.0.0.1:{port}", "/readyz", processes)
+            wait_ready(f"http://127.0.0.1:{bare_port}", "/healthz", processes)
             machine = machine_description(redis_connection)
             load_before = load_average()
             for target in targets:  # warm-up: connections, first-call caches
@@ -399,11 +460,12 @@ def main() -> None:
                     latest = results.by_target[target.name][-1]
                     print(f"run {run + 1}/{args.runs} {target.name}: {latest.rate:,.0f}/s p99 {latest.percentile(99) * 1000:.1f} ms", flush=True)
         finally:
-            serve.stop()
-            bare.stop()
+            for process in processes:
+                process.stop()
             redis_connection.flushdb()
     facts = {
         "webhook body": f"{len(template) + 40 - len(HEAD_PLACEHOLDER):,} bytes: {source}",
+        "orjson": metadata.version("orjson"),
         "Redis database": BENCH_REDIS_URL,
         "load average (1/5/15 min) before": load_before,
         "load average (1/5/15 min) after": load_average(),
