@@ -70,7 +70,11 @@ class FileContext:
     function: FunctionFacts | None = None
     class_stack: list[ast.ClassDef] = field(default_factory=list)
     _lines: list[str] | None = None
-    _is_test_file: bool | None = None
+    # A plain field, not a property: dozens of checks per function ask it.
+    is_test_file: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.is_test_file = bool(_TEST_PATH.search(self.path))
 
     @property
     def lines(self) -> list[str]:
@@ -80,12 +84,6 @@ class FileContext:
 
     def line_text(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-
-    @property
-    def is_test_file(self) -> bool:
-        if self._is_test_file is None:
-            self._is_test_file = bool(_TEST_PATH.search(self.path))
-        return self._is_test_file
 
     @property
     def filename(self) -> str:
@@ -228,9 +226,7 @@ class _Walker:
             descend = self.children
         if rules:
             def handler(node, rules=rules, descend=descend):
-                function = self.ctx.function
-                for rule in rules:
-                    self.run(rule, node, function)
+                self.run(rules, node, self.ctx.function)
                 descend(node)
         else:
             handler = descend
@@ -269,17 +265,20 @@ class _Walker:
             (self.handlers.get(node.__class__) or self._handler_for(node.__class__))(node)
             parents.pop()
 
-    def run(self, rule: Rule, subject, function: FunctionFacts | None) -> None:
-        try:
-            reports = rule.check(subject, self.ctx)
-            if reports is not None:
-                for report in reports:
-                    self.emit(rule, report, function)
-        except RecursionError:
-            raise
-        except Exception as exc:  # a bug in one rule must not cost the other rules' findings
-            line = getattr(subject, "lineno", None) or getattr(subject, "line", None)
-            self.rule_errors.append(f"rule {rule.id} failed at line {line}: {type(exc).__name__}: {exc}")
+    def run(self, rules: list[Rule], subject, function: FunctionFacts | None) -> None:
+        """Each rule's check on one subject; the reports become findings of `function`."""
+        ctx, emit = self.ctx, self.emit
+        for rule in rules:
+            try:
+                reports = rule.check(subject, ctx)
+                if reports is not None:
+                    for report in reports:
+                        emit(rule, report, function)
+            except RecursionError:
+                raise
+            except Exception as exc:  # a bug in one rule must not cost the other rules' findings
+                line = getattr(subject, "lineno", None) or getattr(subject, "line", None)
+                self.rule_errors.append(f"rule {rule.id} failed at line {line}: {type(exc).__name__}: {exc}")
 
     # -- collecting names into sinks
 
@@ -458,8 +457,7 @@ def _call(w: _Walker, node: ast.Call) -> None:
     module_calls[attr] = module_calls.get(attr, 0) + 1
     named_rules = w.call_rules_by_name.get(attr)
     if named_rules:
-        for rule in named_rules:
-            w.run(rule, node, w.ctx.function)
+        w.run(named_rules, node, w.ctx.function)
     if facts is None:
         w.children(node)
         return
@@ -568,8 +566,8 @@ def _try(w: _Walker, node: ast.Try) -> None:
     w.ctx.parents.append(node)
     handler_rules = w.node_rules.get(ast.ExceptHandler, ())
     for handler in node.handlers:
-        for rule in handler_rules:  # handlers are walked here, not through visit(): dispatch them too
-            w.run(rule, handler, w.ctx.function)
+        if handler_rules:  # handlers are walked here, not through visit(): dispatch them too
+            w.run(handler_rules, handler, w.ctx.function)
         caught = _caught_names(handler.type)
         handler_fact = HandlerFact(handler, caught, handler.name)
         fact.handlers.append(handler_fact)
@@ -636,8 +634,7 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     w.scope_kinds.pop()
     w.scopes.pop()
     ctx.module.functions.append(facts)
-    for rule in w.function_rules:
-        w.run(rule, facts, facts)
+    w.run(w.function_rules, facts, facts)
 
 
 def _resolve_stores(w: _Walker, facts: FunctionFacts) -> None:
@@ -822,8 +819,7 @@ def _walk(tree: ast.Module, source: str, path: str, options: ScanOptions) -> tup
     walker = _Walker(ctx, options.rules, emit)
     try:
         walker.visit(tree)
-        for rule in walker.module_rules:
-            walker.run(rule, ctx.module, None)
+        walker.run(walker.module_rules, ctx.module, None)
     except RecursionError:
         return [], FileError(path, "too-deep", "nesting too deep to analyze")
     finally:

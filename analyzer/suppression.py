@@ -25,8 +25,8 @@ class Suppression:
 
 def parse_suppressions(source: str) -> dict[int, Suppression]:
     """Suppression comments by line. Only real comments count, not text inside strings."""
-    if not _MARKER.search(source):
-        return {}
+    if not (("ainascan:" in source.lower()) if source.isascii() else _MARKER.search(source)):
+        return {}  # lower() is a fast scan for ASCII text; other text keeps the regex's Unicode case rules
     found: dict[int, Suppression] = {}
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))

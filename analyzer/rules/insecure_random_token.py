@@ -61,8 +61,9 @@ _SINK_NAMES = sink_names("random")
 
 @rule("INSECURE_RANDOM_TOKEN", Severity.BLOCK, on=(FUNCTION, ast.Assign), precision=0.9)
 def check(subject: FunctionFacts | ast.Assign, ctx) -> Iterator[Report]:
-    if isinstance(subject, ast.Assign):
-        yield from _module_level(subject, ctx)
+    if subject.__class__ is ast.Assign:
+        if ctx.function is None:
+            yield from _module_level(subject, ctx)
         return
     fn = subject
     if ctx.module.calls_by_name.keys().isdisjoint(_SINK_NAMES) or ctx.is_test_file:
@@ -82,8 +83,8 @@ def check(subject: FunctionFacts | ast.Assign, ctx) -> Iterator[Report]:
 
 
 def _module_level(assign: ast.Assign, ctx) -> Iterator[Report]:
-    """`SECRET_KEY = "".join(random.choice(...) ...)` in a settings module; function bodies are judged with their facts."""
-    if ctx.function is None and not ctx.is_test_file:
+    """`SECRET_KEY = "".join(random.choice(...) ...)` in a settings module (function bodies are judged with their facts)."""
+    if not ctx.is_test_file:
         targets = [_target_name(t) for t in assign.targets]
         yield from _judge_value(assign.value, [t for t in targets if t], assign.lineno, {})
 

@@ -47,6 +47,7 @@ _TRANSPARENT_DECORATORS = frozenset(
     {"staticmethod", "classmethod", "abstractmethod", "abc.abstractmethod", "override", "typing.override", "typing_extensions.override"}
 )
 
+_API_LAST_NAMES = frozenset(api.rsplit(".", 1)[-1] for api in COROUTINE_APIS)
 _module_cache: list = [None, None]  # [module node, its names]
 
 
@@ -84,14 +85,15 @@ def _coroutine_called(call: ast.Call, ctx) -> str | None:
         return None
     if func.__class__ is not ast.Attribute:
         return None
-    dotted = dotted_name(func)
-    if dotted in COROUTINE_APIS:
-        return dotted
+    if func.attr in _API_LAST_NAMES:
+        dotted = dotted_name(func)
+        if dotted in COROUTINE_APIS:
+            return dotted
     receiver = func.value
     if receiver.__class__ is ast.Name and receiver.id in ("self", "cls") and ctx.class_stack and _has_async_def(ctx):
         async_methods, sync_methods = _class_names(ctx.class_stack[-1])
         if func.attr in async_methods and func.attr not in sync_methods:
-            return dotted
+            return dotted_name(func)
     return None
 
 
