@@ -97,6 +97,13 @@ def module_names_of(paths: Iterable[str]) -> set[str]:
     return names
 
 
+def relative_path(path: str, root: str) -> str:
+    """`os.path.relpath(path, root)` for a path built by joining names onto `root`, without relpath's two abspath calls."""
+    if root and not root.endswith(os.sep) and path.startswith(root + os.sep):
+        return path[len(root) + 1 :]
+    return os.path.relpath(path, root)
+
+
 def project_context_for(root: Path, scanned: Iterable[str] = ()) -> ProjectContext:
     """Build the context from a folder on disk: its dependency files, and the modules of its top
     level and of the `scanned` Python files (paths)."""
@@ -107,7 +114,8 @@ def project_context_for(root: Path, scanned: Iterable[str] = ()) -> ProjectConte
                 files[path.name] = path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-    local = module_names_of(os.path.relpath(path, root) for path in scanned)
+    top = os.fspath(root)
+    local = module_names_of(relative_path(os.fspath(path), top) for path in scanned)
     for base in (root, root / "src"):
         if not base.is_dir():
             continue

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Iterator
 
 from analyzer.engine import ScanOptions, scan_source
 from analyzer.model import FileError, FileResult, ScanResult
+from analyzer.project import relative_path
 
 # Hidden folders (.git, .venv, .tox, caches), virtual environments and installed packages: never a project's own code.
 DEFAULT_EXCLUDES = (".*/", "venv/", "__pycache__/", "node_modules/", "site-packages/")
@@ -40,6 +41,22 @@ class ExcludeRules:
                 if any(anchored.fullmatch("/".join(parts[:end])) for end in range(1, candidates + 1)):
                     return True
             elif any(fnmatch.fnmatchcase(part, pattern) for part in parts[:candidates]):
+                return True
+        return False
+
+    def excludes_entry(self, relative: str, is_dir: bool) -> bool:
+        """`excludes(relative, is_dir)` for an entry of a folder already known not to be excluded:
+        every test on the folders was made when the walk entered them, so only the last part is left."""
+        parts = relative.replace(os.sep, "/").strip("/").split("/")
+        for raw in self.patterns:
+            pattern = raw.strip()
+            if not pattern or pattern.startswith("#") or (pattern.endswith("/") and not is_dir):
+                continue
+            pattern = pattern.rstrip("/")
+            if "/" in pattern:
+                if _glob_regex(pattern.lstrip("/")).fullmatch("/".join(parts)):
+                    return True
+            elif fnmatch.fnmatchcase(parts[-1], pattern):
                 return True
         return False
 
@@ -82,14 +99,15 @@ def discover(paths: Iterable[str], excludes: ExcludeRules = ExcludeRules()) -> I
             continue
         if not root.is_dir():
             raise FileNotFoundError(f"no such file or folder: {given}")
-        for folder, dirnames, filenames in os.walk(root):
-            folder_rel = os.path.relpath(folder, root)
+        top = os.fspath(root)
+        for folder, dirnames, filenames in os.walk(top):
+            folder_rel = relative_path(folder, top)
             folder_rel = "" if folder_rel == "." else folder_rel
             dirnames[:] = sorted(
-                d for d in dirnames if not excludes.excludes(os.path.join(folder_rel, d), is_dir=True)
+                d for d in dirnames if not excludes.excludes_entry(os.path.join(folder_rel, d), is_dir=True)
             )
             for filename in sorted(filenames):
-                if filename.endswith(".py") and not excludes.excludes(os.path.join(folder_rel, filename), is_dir=False):
+                if filename.endswith(".py") and not excludes.excludes_entry(os.path.join(folder_rel, filename), is_dir=False):
                     yield os.path.join(folder, filename)
 
 

@@ -118,6 +118,21 @@ def test_comments_and_blank_patterns_are_ignored(tree):
     assert found(tree, "# main.py", "", "   ") == found(tree)
 
 
+PATTERN_SETS = [DEFAULT_EXCLUDES, ("migrations", "*_pb2.py"), ("build/",), ("/app/legacy", "docs/*.py"), ("**/gen/**", "src/**/old/"), ("# c", "", "a?c/", "[!x]*.py")]
+PATHS = ["a.py", "app/legacy/x.py", "app/legacy", "src/pkg/old/m.py", "x/gen/y/z.py", "abc/d.py", "build", "pkg/build/m.py", "docs/i.py", "q/migrations/0001.py", "api_pb2.py", "xa.py"]
+
+
+@pytest.mark.parametrize("patterns", PATTERN_SETS)
+def test_an_entry_test_agrees_with_the_full_test_once_its_folders_are_in(patterns):
+    rules = ExcludeRules(tuple(patterns))
+    for path in PATHS:
+        parts = path.split("/")
+        if any(rules.excludes("/".join(parts[:end]), is_dir=True) for end in range(1, len(parts))):
+            continue  # the walk never enters an excluded folder
+        for is_dir in (False, True):
+            assert rules.excludes_entry(path, is_dir) == rules.excludes(path, is_dir), (patterns, path, is_dir)
+
+
 def test_named_files_are_always_included(tree):
     named = str(tree / "build" / "gen.py")
     assert list(discover([named], ExcludeRules(("build/", "gen.py")))) == [named]
