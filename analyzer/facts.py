@@ -32,19 +32,26 @@ FRESH_CONSTRUCTORS = frozenset({"dict", "list", "set", "tuple", "bytearray", "de
 
 def dotted_name(node: ast.AST) -> str:
     """`a.b.c` for Name/Attribute chains, `a.b()` parts become `a.b`; '' for anything else."""
+    # Exact classes, not isinstance: parsed trees hold no subclasses, and rules call this for most calls.
     parts: list[str] = []
     while True:
-        if isinstance(node, ast.Attribute):
+        node_type = node.__class__
+        if node_type is _ATTRIBUTE:
             parts.append(node.attr)
             node = node.value
-        elif isinstance(node, ast.Name):
+        elif node_type is _NAME:
+            if not parts:
+                return node.id
             parts.append(node.id)
             break
-        elif isinstance(node, ast.Call):
+        elif node_type is _CALL:
             node = node.func
         else:
             return ""
     return ".".join(reversed(parts))
+
+
+_ATTRIBUTE, _NAME, _CALL = ast.Attribute, ast.Name, ast.Call
 
 
 def root_name(node: ast.AST) -> str | None:
@@ -57,15 +64,17 @@ def root_name(node: ast.AST) -> str | None:
 def is_log_call(call: ast.Call) -> bool:
     """`logger.info(...)`, `logging.warning(...)`, `print(...)`, `self.log.debug(...)`."""
     func = call.func
-    if isinstance(func, ast.Name):
+    func_type = func.__class__
+    if func_type is ast.Name:
         return func.id in ("print", "log")
-    if isinstance(func, ast.Attribute) and func.attr in LOG_METHODS:
+    if func_type is ast.Attribute and func.attr in LOG_METHODS:
         receiver = func.value
-        if isinstance(receiver, ast.Attribute):
+        receiver_type = receiver.__class__
+        if receiver_type is ast.Attribute:
             return receiver.attr in LOG_RECEIVERS
-        if isinstance(receiver, ast.Name):
+        if receiver_type is ast.Name:
             return receiver.id in LOG_RECEIVERS
-        if isinstance(receiver, ast.Call):  # logging.getLogger(__name__).info(...)
+        if receiver_type is ast.Call:  # logging.getLogger(__name__).info(...)
             return dotted_name(receiver.func).endswith("getLogger")
     return False
 
@@ -179,6 +188,15 @@ class FunctionFacts:
     # McCabe complexity and the deepest block of the function's own body, as analyzer.complexity defines them
     complexity: int = 1
     nesting: Nesting | None = None
+    # The body without a leading docstring; set once, many rules read it.
+    body: list[ast.stmt] = field(init=False)
+
+    def __post_init__(self) -> None:
+        body = self.node.body
+        first = body[0] if body else None
+        if first.__class__ is ast.Expr and first.value.__class__ is ast.Constant and isinstance(first.value.value, str):
+            body = body[1:]
+        self.body = body
     _reaching: set[str] | None = None
     _reaching_returns: set[str] | None = None
 
@@ -197,14 +215,6 @@ class FunctionFacts:
     @property
     def is_method(self) -> bool:
         return self.class_name is not None and self.parent is None
-
-    @property
-    def body(self) -> list[ast.stmt]:
-        """The body without a leading docstring."""
-        body = self.node.body
-        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-            return body[1:]
-        return body
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
