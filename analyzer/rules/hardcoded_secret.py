@@ -78,7 +78,9 @@ def check(node: ast.AST, ctx) -> Iterator[Report] | None:
     node_type = type(node)
     if node_type is ast.Constant:
         text = node.value
-        if type(text) is not str or len(text) < 20 or not _PROVIDER_PREFIX.search(text):
+        if type(text) is not str or len(text) < 20 or isinstance(ctx.parent, ast.Expr):
+            return None  # a docstring (most of a file's long strings) is no credential
+        if not _PROVIDER_PREFIX.search(text):
             return None
         reports = _provider_shaped(node, ctx)
     elif node_type is not ast.Dict and not _long_string(node.value):
@@ -102,8 +104,6 @@ def _named_values(node: ast.AST) -> list[tuple[str | None, ast.AST, ast.AST]]:
 
 
 def _provider_shaped(node: ast.Constant, ctx) -> list[Report]:
-    if isinstance(ctx.parent, ast.Expr):
-        return []  # a docstring
     for label, shape in _PROVIDER_SHAPES:
         match = shape.search(node.value)
         if match and not _PLACEHOLDER.search(match.group(0)):
