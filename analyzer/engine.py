@@ -381,19 +381,23 @@ def _binding_statement(w: _Walker, node: ast.AST) -> None:
     binding = _open_binding(scope)
     w.children(node)
     _close_binding(w, scope, binding)
-    if isinstance(node, ast.AugAssign):
+    node_type = node.__class__
+    if node_type is ast.AugAssign:
         for name in binding.names:
             facts.depends_on[name].add(name)
-    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
-        facts.assigns.append(AssignFact(node, binding.names, getattr(node, "value", None), node.lineno))
-    if isinstance(node, ast.comprehension):
+    if node_type in _ASSIGNMENTS:
+        facts.assigns.append(AssignFact(node, binding.names, node.value, node.lineno))
+    elif node_type is ast.comprehension:
         # The iterable decides what the comprehension does.
         facts.effect_names |= binding.loads
         w.measures[-1].complexity += 1 + len(node.ifs)
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
+    elif node_type is ast.Import or node_type is ast.ImportFrom:
         for alias in node.names:
             bound = alias.asname or alias.name.split(".")[0]
             facts.assigned.setdefault(bound, []).append(node.lineno)
+
+
+_ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr})
 
 
 def _for(w: _Walker, node: ast.For | ast.AsyncFor) -> None:
@@ -471,10 +475,8 @@ def _call(w: _Walker, node: ast.Call) -> None:
     else:
         facts.effect_names |= names
     parents = w.ctx.parents
-    parent = parents[-1] if parents else None
-    discarded = isinstance(parent, ast.Expr) or (
-        isinstance(parent, ast.Await) and len(parents) > 1 and isinstance(parents[-2], ast.Expr)
-    )
+    parent_type = parents[-1].__class__ if parents else None
+    discarded = parent_type is ast.Expr or (parent_type is ast.Await and len(parents) > 1 and parents[-2].__class__ is ast.Expr)
     handler = scope.handlers[-1] if scope.handlers else None
     fact = CallFact(node, attr, node.lineno, discarded, log)
     facts.calls.append(fact)

@@ -82,13 +82,13 @@ _CONSTANT_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Bin
 
 @rule("INPUT_OUTPUT_DISCONNECTED", Severity.BLOCK, on=FUNCTION, precision=0.85)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    candidates = _judged_params(fn)
-    if not candidates:
-        return
     # Most functions use every parameter, most of them directly in a return or an effect:
-    # decide that first, the closure over assignments and the exemptions cost more.
+    # decide that first, choosing the judged parameters, the closure and the exemptions cost more.
     direct, effects = fn.return_names, fn.effect_names
-    if all(p.name in direct or p.name in effects for p in candidates):
+    if all(p.name in direct or p.name in effects for p in fn.params):
+        return
+    candidates = _judged_params(fn)
+    if not candidates or all(p.name in direct or p.name in effects for p in candidates):
         return
     reaching = fn.names_reaching_output()
     if all(p.name in reaching for p in candidates) or _exempt(fn, ctx):
