@@ -287,14 +287,15 @@ def is_failure_shaped(node: ast.AST) -> bool:
 
 def is_stub_body(facts: FunctionFacts) -> bool:
     """Only pass, `...`, a docstring, `raise NotImplementedError`, or `return`/`return None`."""
-    for stmt in facts.body:
-        if isinstance(stmt, ast.Pass):
+    for stmt in facts.body:  # exact classes: several rules ask this of every function
+        stmt_type = stmt.__class__
+        if stmt_type is ast.Pass:
             continue
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+        if stmt_type is ast.Expr and stmt.value.__class__ is ast.Constant:
             continue
-        if isinstance(stmt, ast.Raise) and stmt.exc is not None and dotted_name(stmt.exc).endswith("NotImplementedError"):
+        if stmt_type is ast.Raise and stmt.exc is not None and dotted_name(stmt.exc).endswith("NotImplementedError"):
             continue
-        if isinstance(stmt, ast.Return) and (stmt.value is None or (isinstance(stmt.value, ast.Constant) and stmt.value.value is None)):
+        if stmt_type is ast.Return and (stmt.value is None or (stmt.value.__class__ is ast.Constant and stmt.value.value is None)):
             continue
         return False
     return True

@@ -38,11 +38,15 @@ from analyzer.registry import Report, rule
 from analyzer.rules._statements import one_line
 
 _KEYWORD = {ast.If: "if", ast.While: "while", ast.IfExp: "if", ast.Assert: "assert"}
+# The only expressions `_judge` and `static_truth` can find a fixed truth value in.
+_MAY_BE_FIXED = frozenset({ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.JoinedStr, ast.Lambda, ast.UnaryOp, ast.BoolOp})
 
 
 @rule("CONSTANT_CONDITION", Severity.BLOCK, on=(ast.If, ast.While, ast.IfExp, ast.Assert), precision=0.9)
 def check(node: ast.If | ast.While | ast.IfExp | ast.Assert, ctx) -> Iterator[Report]:
     test = node.test
+    if test.__class__ not in _MAY_BE_FIXED:
+        return  # a name, comparison, call...: its truth depends on the program's state
     verdict = _judge(test, node)
     if verdict is None:
         return

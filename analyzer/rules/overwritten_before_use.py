@@ -67,6 +67,8 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
 
 def _unread_pairs(fn: FunctionFacts) -> Iterator[tuple[str, AssignFact, AssignFact]]:
     """(name, first, second): consecutive plain assignments to `name` with no read of it in between."""
+    if len(fn.assigns) < 2:
+        return
     by_name: dict[str, list[AssignFact]] = {}
     for assign in fn.assigns:
         node = assign.node

@@ -53,7 +53,7 @@ _EXAMPLE_CONTEXT = re.compile(r"(placeholder|example|sample|help|hint|descriptio
 @rule("PLACEHOLDER_VALUE", Severity.WARN, on=(ast.Return, ast.Assign, ast.AnnAssign), precision=0.8)
 def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report]:
     value = node.value
-    if value is None or isinstance(value, _NEVER_LITERAL):
+    if value.__class__ not in _MAY_HOLD_STRINGS:
         return
     context = None  # the statement's name, worked out only for a string that may be a placeholder
     for constant, name, keys in _marked_strings(value, None, ()):
@@ -79,7 +79,8 @@ def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report
         return  # one finding per statement is enough to send the reader there
 
 
-_NEVER_LITERAL = (ast.Name, ast.Attribute, ast.BinOp, ast.Compare, ast.BoolOp, ast.Lambda, ast.Subscript, ast.UnaryOp, ast.Await)
+# The only values `_marked_strings` looks into (a call for its keyword arguments).
+_MAY_HOLD_STRINGS = frozenset({ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Call})
 
 
 def _statement_name(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> str:
