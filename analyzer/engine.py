@@ -117,7 +117,7 @@ def decode_source(data: bytes, path: str) -> tuple[str | None, FileError | None]
 # ---------------------------------------------------------------- the walk
 
 # Fields that never hold child nodes (names, flags, operators, contexts).
-_SKIP_FIELDS = frozenset({"ctx", "op", "type_comment", "kind", "id", "attr", "arg", "name", "asname", "module", "level", "is_async", "conversion", "kwd_attrs", "rest", "names"})
+_SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "id", "attr", "arg", "name", "asname", "module", "level", "is_async", "conversion", "kwd_attrs", "rest", "names"})
 
 
 def _node_types(base: type = ast.AST) -> list[type]:

@@ -353,10 +353,27 @@ def docstring_of(node: ast.AST) -> str:
         return ""
 
 
+_DEF_BEFORE_NAME = re.compile(r"[ \t]*(?:async[ \t]+)?def[ \t]+")
+_PARENTHESIS_AFTER_NAME = re.compile(r"[ \t]*\(")
+
+
 def is_defined_more_than_once(facts: FunctionFacts, ctx) -> bool:
-    """Another `def` of the same name in this file: an override, a sibling implementation or a version shim."""
-    pattern = re.compile(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(facts.name)}[ \t]*\(", re.MULTILINE)
-    return len(pattern.findall(ctx.source, 0)) > 1
+    """Another `def` of the same name in this file: an override, a sibling implementation or a version shim.
+
+    A line `[async] def <name>(` counts; the name is found by str.find and each line checked around it,
+    which spares compiling a pattern for every name asked about.
+    """
+    source, name = ctx.source, facts.name
+    found = 0
+    at = source.find(name)
+    while at >= 0:
+        line_start = source.rfind("\n", 0, at) + 1
+        if _DEF_BEFORE_NAME.fullmatch(source, line_start, at) and _PARENTHESIS_AFTER_NAME.match(source, at + len(name)):
+            found += 1
+            if found > 1:
+                return True
+        at = source.find(name, at + 1)
+    return False
 
 
 def is_referenced_by_name(facts: FunctionFacts, ctx) -> bool:
@@ -365,7 +382,8 @@ def is_referenced_by_name(facts: FunctionFacts, ctx) -> bool:
     if facts.class_name is not None:
         pattern = rf"\.{name}\b(?!\s*\()"
     else:
-        pattern = rf"(?<![\w.'\"])(?<!def ){name}\b(?![\w'\"]|\s*\()"
+        # The name first (a literal the regex engine searches fast), then what may not stand before it.
+        pattern = rf"{name}\b(?<![\w.'\"]{name})(?<!def {name})(?![\w'\"]|\s*\()"
     return re.search(pattern, ctx.source) is not None
 
 
