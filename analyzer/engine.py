@@ -131,11 +131,13 @@ _CHILD_FIELDS: dict[type, tuple[str, ...]] = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Scope:
     """The walk's state inside one function (or the module, where facts is None)."""
 
     facts: FunctionFacts | None
+    # The facts of the functions around this one, whose names a read here keeps alive.
+    enclosing: list[FunctionFacts] = field(default_factory=list)
     collectors: list[set[str]] = field(default_factory=list)
     binding: list["_Binding"] = field(default_factory=list)
     handlers: list[HandlerFact] = field(default_factory=list)
@@ -323,11 +325,11 @@ def _name(w: _Walker, node: ast.Name) -> None:
             reads.append(node.lineno)
         for names in scope.collectors:
             names.add(name)
-        if len(w.scopes) > 2:
+        if scope.enclosing:
             # A read from a nested function keeps the outer name alive.
-            for outer in w.scopes[1:-1]:
-                outer.facts.reads.setdefault(name, []).append(node.lineno)
-                outer.facts.effect_names.add(name)
+            for outer in scope.enclosing:
+                outer.reads.setdefault(name, []).append(node.lineno)
+                outer.effect_names.add(name)
     elif ctx_type is ast.Store:
         facts.assigned.setdefault(node.id, []).append(node.lineno)
         if scope.binding:
@@ -347,7 +349,14 @@ def _attribute_or_subscript(w: _Walker, node: ast.Attribute | ast.Subscript) -> 
         if scope.binding:
             scope.binding[-1].stores.append(store)
         # Names inside the target (the subscript index, the root) count as read by the statement.
-    w.children(node)
+    if node.__class__ is ast.Attribute:  # its one child, without children()'s loop over fields
+        parents = w.ctx.parents
+        parents.append(node)
+        value = node.value
+        (w.handlers.get(value.__class__) or w._handler_for(value.__class__))(value)
+        parents.pop()
+    else:
+        w.children(node)
 
 
 def _open_binding(scope: _Scope) -> _Binding:
@@ -623,7 +632,7 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     )
     if outer.facts is not None:
         outer.facts.assigned.setdefault(node.name, []).append(node.lineno)
-    w.scopes.append(_Scope(facts))
+    w.scopes.append(_Scope(facts, [*outer.enclosing, outer.facts] if outer.facts is not None else []))
     w.scope_kinds.append("function")
     saved_function = ctx.function
     ctx.function = facts
