@@ -183,6 +183,10 @@ class _Binding:
     store_loads: list[set[str]] = field(default_factory=list)
 
 
+def _leaf(node: object) -> None:
+    """Nothing below a leaf (a constant, a name string) to walk."""
+
+
 class _Walker:
     def __init__(self, ctx: FileContext, rules: list[Rule], emit: Callable[[Rule, Report, FunctionFacts | None], None]):
         self.ctx = ctx
@@ -222,11 +226,13 @@ class _Walker:
         if special is not None:
             descend = special.__get__(self)  # a bound method: no extra Python frame per node
         elif not _CHILD_FIELDS.get(node_type):  # a leaf, or a plain value in a field (`AnnAssign.simple`)
-            def descend(node):
-                pass
+            descend = _leaf
         else:
             descend = self.children
-        if rules:
+        if rules and descend is _leaf:
+            def handler(node, rules=rules):
+                self.run(rules, node, self.ctx.function)
+        elif rules:
             def handler(node, rules=rules, descend=descend):
                 self.run(rules, node, self.ctx.function)
                 descend(node)

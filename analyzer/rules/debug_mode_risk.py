@@ -58,7 +58,7 @@ _RUNTIME_CHOICE = re.compile(r"environ|getenv|argv|\bargs\b|option|opts|debug|\b
 def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report]:
     if ctx.is_test_file:
         return
-    if isinstance(node, ast.Assign) and not _is_true(node.value):
+    if node.__class__ is ast.Assign and not _is_true(node.value):
         return  # the common case, decided before anything costs
     reports = list(_debug_call(node, ctx) if isinstance(node, ast.Call) else _debug_assignment(node, ctx))
     if reports and not _guarded_by_runtime_choice(ctx):

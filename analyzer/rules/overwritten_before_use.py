@@ -72,10 +72,11 @@ def _unread_pairs(fn: FunctionFacts) -> Iterator[tuple[str, AssignFact, AssignFa
     by_name: dict[str, list[AssignFact]] = {}
     for assign in fn.assigns:
         node = assign.node
-        if isinstance(node, ast.Assign):
-            if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+        node_type = node.__class__  # exact classes: every assignment of every function comes here
+        if node_type is ast.Assign:
+            if len(node.targets) != 1 or node.targets[0].__class__ is not ast.Name:
                 continue
-        elif not (isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name)):
+        elif not (node_type is ast.AnnAssign and node.value is not None and node.target.__class__ is ast.Name):
             continue
         name = assign.targets[0]
         if name.startswith("_") or name in fn.globals_declared:
