@@ -158,7 +158,10 @@ class _Measure:
 
     @classmethod
     def throwaway(cls) -> "_Measure":
-        return cls(1, Nesting(0, 0, ()))
+        return cls(1, _NOTHING_NESTED)
+
+
+_NOTHING_NESTED = Nesting(0, 0, ())  # immutable, so every throwaway measure can start from it
 
 
 def _open_block(measure: _Measure, node: ast.stmt) -> None:
