@@ -530,14 +530,7 @@ def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast
         w.children(node)
         return
     measure = w.measures[-1]
-    node_type = node.__class__
-    opens_block = node_type is ast.While or node_type is ast.Match or (node_type is ast.If and not _is_elif(node, w.ctx.parents))
-    if node_type is ast.Match:
-        measure.complexity += match_decisions(node)
-    elif node_type is not ast.Assert:
-        measure.complexity += 1
-    if opens_block:
-        _open_block(measure, node)
+    opens_block = _measure_condition(measure, node, w.ctx.parents)
     test = node.subject if isinstance(node, ast.Match) else node.test
     w.effect(w.collect(test, node))
     w.ctx.parents.append(node)
@@ -554,6 +547,19 @@ def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast
     w.ctx.parents.pop()
     if opens_block:
         measure.blocks.pop()
+
+
+def _measure_condition(measure: _Measure, node: ast.If | ast.While | ast.Assert | ast.IfExp | ast.Match, parents: list[ast.AST]) -> bool:
+    """Count the decisions of a condition statement; open its block (not an elif's) and say whether it did."""
+    node_type = node.__class__
+    if node_type is ast.Match:
+        measure.complexity += match_decisions(node)
+    elif node_type is not ast.Assert:
+        measure.complexity += 1
+    opens_block = node_type is ast.While or node_type is ast.Match or (node_type is ast.If and not _is_elif(node, parents))
+    if opens_block:
+        _open_block(measure, node)
+    return opens_block
 
 
 def _bool_op(w: _Walker, node: ast.BoolOp) -> None:

@@ -85,6 +85,11 @@ def _coroutine_called(call: ast.Call, ctx) -> str | None:
         return None
     if func.__class__ is not ast.Attribute:
         return None
+    return _coroutine_attribute(func, ctx)
+
+
+def _coroutine_attribute(func: ast.Attribute, ctx) -> str | None:
+    """`asyncio.sleep`, or `self.fetch` where the class defines `fetch` only as `async def`."""
     if func.attr in _API_LAST_NAMES:
         dotted = dotted_name(func)
         if dotted in COROUTINE_APIS:
