@@ -64,6 +64,17 @@ def wilson_lower_bound(successes: int, trials: int, z: float = 1.96) -> float:
     return (centre - margin) / (1 + z * z / trials)
 
 
+PRIOR_WEIGHT = 4  # the precision a rule had before its audit counts as this many audited findings
+
+
+def audited_precision(prior: float, true: int, sampled: int, weight: int = PRIOR_WEIGHT) -> float:
+    """The precision a rule states after its audit: the audit's share, with its prior weighing `weight` findings, rounded to 0.01.
+
+    (A Beta prior's posterior mean: one or two audited findings cannot move a rule to 1.00.)
+    """
+    return round((true + weight * prior) / (sampled + weight), 2)
+
+
 def load_audit(path: Path | None) -> dict[str, dict[str, Any]]:
     """Per-rule audit counts from bench/results/precision.json; empty when there is none."""
     if path is None or not path.is_file():
@@ -76,9 +87,10 @@ def _basis(rule: Rule, audited: dict[str, Any] | None, audit_recorded: bool) -> 
         return "a prior (no audit recorded)"
     if audited and audited.get("sampled"):
         sampled, true = int(audited["sampled"]), int(audited["true"])
+        prior = f", prior {float(audited['prior']):.2f}" if "prior" in audited else ""
         return (
             f"audit: {true}/{sampled} sampled findings true ({true / sampled:.2f}; 95% lower bound {wilson_lower_bound(true, sampled):.2f}) "
-            f"of {int(audited.get('findings', sampled)):,} on the corpus"
+            f"of {int(audited.get('findings', sampled)):,} on the corpus{prior}"
         )
     return "no finding on the corpus to audit: a prior, backed by the fixture and 0 false alarms on the corpus"
 
@@ -95,7 +107,9 @@ def confidence_page(rules: dict[str, Rule], audit: dict[str, dict[str, Any]]) ->
         "- **Rule precision** is the share of the rule's findings that are true: for a rule with findings on the",
         "  benchmark corpus (509,149 lines of Django, Flask, requests, SQLAlchemy, FastAPI, pydantic, Werkzeug, Jinja2,",
         "  click: [bench/results/noise.md](../bench/results/noise.md)) it is set from a hand audit of a random sample of",
-        "  them ([bench/results/precision.md](../bench/results/precision.md), every verdict with its reason). A rule",
+        "  them ([bench/results/precision.md](../bench/results/precision.md), every verdict with its reason), as",
+        f"  `(true + {PRIOR_WEIGHT} × prior) / (sampled + {PRIOR_WEIGHT})`: the precision the rule had before the audit counts as {PRIOR_WEIGHT}",
+        "  audited findings, so one or two findings cannot move a rule to 1.00 (a Beta prior's posterior mean). A rule",
         "  with no finding there cannot be measured on it; its precision is a prior, and what backs it is its fixture",
         "  (`tests/rules/fixtures/RULE_ID.py`: every positive flagged, no near-miss flagged) and the absence of false",
         "  alarms on the corpus ([bench/results/audit.md](../bench/results/audit.md) lists those met while tuning, all fixed).",

@@ -58,3 +58,25 @@ def test_docs_check_fails_on_a_stale_confidence_page_and_passes_once_written(tmp
     assert load_audit(audit)["DEEP_NESTING"]["true"] == 3
     page.write_text(page.read_text() + "edited by hand\n")
     assert docs_main([*args, "--check"]) == 1
+
+
+def test_each_audited_rule_states_the_precision_its_audit_gives():
+    from pathlib import Path
+
+    from analyzer.confidence_doc import audited_precision
+
+    audit = load_audit(Path(__file__).resolve().parent.parent / "bench" / "results" / "precision.json")
+    if not audit:
+        pytest.skip("no precision audit recorded")
+    rules = all_rules()
+    stated = {rule_id: rules[rule_id].precision for rule_id in audit}
+    expected = {rule_id: audited_precision(a["prior"], a["true"], a["sampled"]) for rule_id, a in audit.items()}
+    assert stated == expected
+
+
+def test_the_audited_precision_weighs_the_prior_as_four_findings():
+    from analyzer.confidence_doc import audited_precision
+
+    assert audited_precision(0.9, 1, 1) == 0.92
+    assert audited_precision(0.6, 8, 12) == 0.65
+    assert audited_precision(0.85, 0, 0) == 0.85

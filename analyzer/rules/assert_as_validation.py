@@ -44,7 +44,7 @@ _SECURITY_WORDS = re.compile(r"perm|auth|admin|owner|role|allowed|token|password
 _NARROWING_CALLS = frozenset({"isinstance", "issubclass", "callable", "hasattr"})
 
 
-@rule("ASSERT_AS_VALIDATION", Severity.WARN, on=ast.Assert, precision=0.6)
+@rule("ASSERT_AS_VALIDATION", Severity.WARN, on=ast.Assert, precision=0.65)
 def check(node: ast.Assert, ctx) -> Iterator[Report]:
     function = ctx.function
     if function is None or ctx.is_test_file or not _is_public(function, ctx):

@@ -41,7 +41,7 @@ _TRY_NODES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _BARE_CLAUSE = re.compile(r"^(\s*)except\s*:")
 
 
-@rule("BARE_EXCEPT", Severity.WARN, on=_TRY_NODES, precision=0.8)
+@rule("BARE_EXCEPT", Severity.WARN, on=_TRY_NODES, precision=0.91)
 def check(node: ast.Try, ctx) -> Iterator[Report]:
     for handler in node.handlers:
         if handler.type is not None or is_pass_only(handler.body):

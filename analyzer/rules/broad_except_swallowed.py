@@ -48,7 +48,7 @@ _REPORTING_CALLS = frozenset({"exception", "print_exc", "format_exc", "print_exc
 _REPORTING_WORDS = ("error", "fail", "warn", "report", "alert", "notify", "abort", "exception", "traceback")
 
 
-@rule("BROAD_EXCEPT_SWALLOWED", Severity.WARN, on=FUNCTION, precision=0.6)
+@rule("BROAD_EXCEPT_SWALLOWED", Severity.WARN, on=FUNCTION, precision=0.78)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if not fn.tries or fn.name in TEARDOWN_FUNCTIONS or ctx.is_test_file:
         return

@@ -47,7 +47,7 @@ from analyzer.sinks import sink_kind, sink_names
 _SOURCE_KEYWORDS = ("source", "expression", "object", "code")
 
 
-@rule("CODE_INJECTION", Severity.BLOCK, on=ast.Call, precision=0.9, calls=sink_names("code"))
+@rule("CODE_INJECTION", Severity.BLOCK, on=ast.Call, precision=0.92, calls=sink_names("code"))
 def check(call: ast.Call, ctx) -> Iterator[Report] | None:
     if sink_kind(call) != "code" or ctx.is_test_file:
         return None  # most calls: no generator is even created

@@ -50,7 +50,7 @@ _SAFE_CALLS = re.compile(r"quote|escape|^shlex\.join$|(?:^|\.)(?:int|float|len|a
 _STYLE = {"f-string": "an f-string", "%-format": "`%` formatting", ".format()": "`.format()`"}
 
 
-@rule("COMMAND_INJECTION", Severity.BLOCK, on=ast.Call, precision=0.9, calls=sink_names("command"))
+@rule("COMMAND_INJECTION", Severity.BLOCK, on=ast.Call, precision=0.92, calls=sink_names("command"))
 def check(call: ast.Call, ctx) -> Iterator[Report] | None:
     if sink_kind(call) != "command" or ctx.is_test_file or not _runs_a_shell(call):
         return None  # most calls: no generator is even created

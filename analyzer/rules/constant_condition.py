@@ -42,7 +42,7 @@ _KEYWORD = {ast.If: "if", ast.While: "while", ast.IfExp: "if", ast.Assert: "asse
 _MAY_BE_FIXED = frozenset({ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.JoinedStr, ast.Lambda, ast.UnaryOp, ast.BoolOp})
 
 
-@rule("CONSTANT_CONDITION", Severity.BLOCK, on=(ast.If, ast.While, ast.IfExp, ast.Assert), precision=0.9)
+@rule("CONSTANT_CONDITION", Severity.BLOCK, on=(ast.If, ast.While, ast.IfExp, ast.Assert), precision=0.92)
 def check(node: ast.If | ast.While | ast.IfExp | ast.Assert, ctx) -> Iterator[Report]:
     test = node.test
     if test.__class__ not in _MAY_BE_FIXED:

@@ -54,7 +54,7 @@ from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
 
 
-@rule("DEEP_NESTING", Severity.WARN, on=FUNCTION, precision=0.9)
+@rule("DEEP_NESTING", Severity.WARN, on=FUNCTION, precision=0.97)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     nesting = fn.nesting
     if nesting is None or nesting.depth <= NESTING_THRESHOLD:

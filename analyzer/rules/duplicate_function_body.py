@@ -52,7 +52,7 @@ from analyzer.rules._statements import same_code
 MIN_STATEMENTS = 5
 
 
-@rule("DUPLICATE_FUNCTION_BODY", Severity.WARN, on=MODULE, precision=0.85)
+@rule("DUPLICATE_FUNCTION_BODY", Severity.WARN, on=MODULE, precision=0.96)
 def check(module: ModuleFacts, ctx) -> Iterator[Report]:
     if ctx.is_test_file or len(module.functions) < 2:
         return

@@ -45,7 +45,7 @@ TEARDOWN_FUNCTIONS = frozenset({"__del__", "__exit__", "__aexit__", "__repr__", 
 _TRY_NODES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 
 
-@rule("EMPTY_EXCEPT", Severity.WARN, on=_TRY_NODES, precision=0.7)
+@rule("EMPTY_EXCEPT", Severity.WARN, on=_TRY_NODES, precision=0.8)
 def check(node: ast.Try, ctx) -> Iterator[Report]:
     if ctx.function is not None and ctx.function.name in TEARDOWN_FUNCTIONS:
         return

@@ -47,7 +47,7 @@ GENERIC_EXCEPTIONS = frozenset({"Exception", "BaseException", "RuntimeError"})
 _TRAILING = re.compile(r"^\s*(#.*)?$")
 
 
-@rule("EXCEPTION_CONTEXT_LOST", Severity.WARN, on=ast.Raise, precision=0.8)
+@rule("EXCEPTION_CONTEXT_LOST", Severity.WARN, on=ast.Raise, precision=0.91)
 def check(node: ast.Raise, ctx) -> Iterator[Report]:
     if node.exc is None or node.cause is not None or ctx.is_test_file:
         return

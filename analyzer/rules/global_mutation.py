@@ -60,7 +60,7 @@ _CONTAINER_CALLS = frozenset(
 )
 
 
-@rule("GLOBAL_MUTATION", Severity.WARN, on=FUNCTION, precision=0.7)
+@rule("GLOBAL_MUTATION", Severity.WARN, on=FUNCTION, precision=0.93)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if ctx.is_test_file or _is_decorator(fn):
         return

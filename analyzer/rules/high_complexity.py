@@ -44,7 +44,7 @@ from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
 
 
-@rule("HIGH_COMPLEXITY", Severity.WARN, on=FUNCTION, precision=0.9)
+@rule("HIGH_COMPLEXITY", Severity.WARN, on=FUNCTION, precision=0.97)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     complexity = fn.complexity
     if complexity <= COMPLEXITY_THRESHOLD:

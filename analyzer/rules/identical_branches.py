@@ -40,7 +40,7 @@ from analyzer.registry import Report, rule
 from analyzer.rules._statements import one_line, same_code
 
 
-@rule("IDENTICAL_BRANCHES", Severity.BLOCK, on=(ast.If, ast.IfExp), precision=0.9)
+@rule("IDENTICAL_BRANCHES", Severity.BLOCK, on=(ast.If, ast.IfExp), precision=0.93)
 def check(node: ast.If | ast.IfExp, ctx) -> Iterator[Report]:
     if isinstance(node, ast.IfExp):
         if same_code(node.body, node.orelse):

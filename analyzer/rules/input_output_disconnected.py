@@ -80,7 +80,7 @@ _CONSTANT_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Bin
                    ast.boolop, ast.cmpop, ast.Starred)
 
 
-@rule("INPUT_OUTPUT_DISCONNECTED", Severity.BLOCK, on=FUNCTION, precision=0.85)
+@rule("INPUT_OUTPUT_DISCONNECTED", Severity.BLOCK, on=FUNCTION, precision=0.78)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     # Most functions use every parameter, most of them directly in a return or an effect:
     # decide that first, choosing the judged parameters, the closure and the exemptions cost more.

@@ -46,7 +46,7 @@ _EMPTY_CONSTRUCTORS = frozenset({"list", "dict", "set", "str", "int", "float", "
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
-@rule("LOOP_RESULT_DISCARDED", Severity.BLOCK, on=FUNCTION, precision=0.9)
+@rule("LOOP_RESULT_DISCARDED", Severity.BLOCK, on=FUNCTION, precision=0.93)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     candidates = _empty_starts(fn)
     if not candidates or any(call.name in _INTROSPECTION for call in fn.calls):

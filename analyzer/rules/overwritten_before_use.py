@@ -36,7 +36,7 @@ from analyzer.vocabulary import callee_parts, is_pure_call
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
-@rule("OVERWRITTEN_BEFORE_USE", Severity.BLOCK, on=FUNCTION, precision=0.85)
+@rule("OVERWRITTEN_BEFORE_USE", Severity.BLOCK, on=FUNCTION, precision=0.88)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if ctx.is_test_file:
         return

@@ -37,7 +37,7 @@ from analyzer.vocabulary import is_abstract_or_overload
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
-@rule("PARAMETER_OVERWRITTEN", Severity.BLOCK, on=FUNCTION, precision=0.7)
+@rule("PARAMETER_OVERWRITTEN", Severity.BLOCK, on=FUNCTION, precision=0.88)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     assigned_names = fn.assigned
     if not any(p.name in assigned_names for p in fn.params):

@@ -40,7 +40,7 @@ from analyzer.rules._statements import one_line
 _CANDIDATES = (ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List)
 
 
-@rule("SELF_ASSIGNMENT", Severity.BLOCK, on=ast.Assign, precision=0.85)
+@rule("SELF_ASSIGNMENT", Severity.BLOCK, on=ast.Assign, precision=0.94)
 def check(node: ast.Assign, ctx) -> Iterator[Report]:
     value = node.value
     if not isinstance(value, _CANDIDATES):

@@ -41,7 +41,7 @@ MAX_POSITIONAL = 7
 _FILLED_BY_NAME = ("overload", "command", "option", "argument", "fixture", "route", "get", "post", "put", "patch", "delete", "task", "validator", "field_validator", "model_validator")
 
 
-@rule("TOO_MANY_PARAMETERS", Severity.WARN, on=FUNCTION, precision=0.8)
+@rule("TOO_MANY_PARAMETERS", Severity.WARN, on=FUNCTION, precision=0.95)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if ctx.is_test_file or len(fn.params) <= MAX_POSITIONAL:
         return
