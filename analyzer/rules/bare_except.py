@@ -46,7 +46,7 @@ def check(node: ast.Try, ctx) -> Iterator[Report]:
     for handler in node.handlers:
         if handler.type is not None or is_pass_only(handler.body):
             continue
-        if _reraises(handler):
+        if reraises(handler):
             continue  # clean up, then re-raise: the interrupt still propagates
         yield Report(
             line=handler.lineno,
@@ -57,7 +57,7 @@ def check(node: ast.Try, ctx) -> Iterator[Report]:
         )
 
 
-def _reraises(handler: ast.ExceptHandler) -> bool:
+def reraises(handler: ast.ExceptHandler) -> bool:
     """A bare `raise`, a `with safe_reraise():` block, or `sys.exc_info()` kept to re-raise later."""
     for inner in walk_local(handler.body):
         if isinstance(inner, ast.Raise) and inner.exc is None:

@@ -4,8 +4,9 @@ What it does:
     Flags an `except Exception:` handler that falls back silently, leaving no
     trace of the error. The handler (of `Exception` or `BaseException`) does
     something, such as returning a default, `continue`, or assigning a
-    placeholder, but neither re-raises, nor logs or reports, nor looks at
-    the exception. Empty
+    placeholder, but neither re-raises (a bare `raise`, or a `with
+    safe_reraise():` block), nor logs or reports (a write to `sys.stderr` or
+    `wsgi.errors` counts), nor looks at the exception. Empty
     handlers are EMPTY_EXCEPT's, bare `except:` is BARE_EXCEPT's, and a
     handler that answers with the `try` block's success value is
     SILENT_FAILURE's.
@@ -41,6 +42,7 @@ from analyzer.facts import FunctionFacts, HandlerFact
 from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules import silent_failure
+from analyzer.rules.bare_except import reraises
 from analyzer.rules._statements import BROAD_EXCEPTIONS, is_pass_only
 from analyzer.rules.empty_except import TEARDOWN_FUNCTIONS
 
@@ -73,14 +75,20 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
 def _swallows_broadly(handler: HandlerFact) -> bool:
     if not handler.caught or not any(name in BROAD_EXCEPTIONS for name in handler.caught):
         return False
-    if is_pass_only(handler.node.body) or handler.raises or handler.reads_bound_name:
+    if is_pass_only(handler.node.body) or handler.raises or handler.reads_bound_name or reraises(handler.node):
         return False
     for call in handler.calls:
-        if call.is_log or call.attr in _REPORTING_CALLS:
+        if call.is_log or call.attr in _REPORTING_CALLS or _writes_to_error_stream(call.node):
             return False
         if any(word in call.attr.lower() for word in _REPORTING_WORDS):
             return False
     return True
+
+
+def _writes_to_error_stream(call: ast.Call) -> bool:
+    """`sys.stderr.write(...)`, `environ["wsgi.errors"].write(...)`: a report to the error log by another name."""
+    func = call.func
+    return isinstance(func, ast.Attribute) and func.attr in ("write", "writelines") and "err" in ast.unparse(func.value).lower()
 
 
 def _outcome(handler: ast.ExceptHandler) -> str:
