@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 from collections import defaultdict
+
+from analyzer.confidence_doc import wilson_lower_bound
 
 SEED = 2026
 PER_RULE = 12
@@ -37,16 +38,6 @@ def sample(findings: list[dict], seed: int = SEED, per_rule: int = PER_RULE) -> 
         picked = random.Random(f"{seed}:{rule_id}").sample(pool, min(per_rule, len(pool)))
         drawn[rule_id] = sorted(picked, key=lambda f: (f["path"], f["line"]))
     return drawn
-
-
-def wilson_lower(successes: int, trials: int, z: float = 1.96) -> float:
-    """Lower end of the Wilson score interval for a proportion (95% with z=1.96); 0 when there are no trials."""
-    if trials == 0:
-        return 0.0
-    p = successes / trials
-    centre = p + z * z / (2 * trials)
-    margin = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
-    return (centre - margin) / (1 + z * z / trials)
 
 
 def _relative(path: str) -> str:
@@ -74,7 +65,7 @@ def print_score(result_path: str) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|")
     for rule_id, row in sorted(rules.items(), key=lambda item: (-item[1]["findings"], item[0])):
         k, t = row["sampled"], row["true"]
-        print(f"| {rule_id} | {row['findings']} | {k} | {t} | {row['false']} | {t / k:.2f} | {wilson_lower(t, k):.2f} |")
+        print(f"| {rule_id} | {row['findings']} | {k} | {t} | {row['false']} | {t / k:.2f} | {wilson_lower_bound(t, k):.2f} |")
 
 
 def main() -> None:

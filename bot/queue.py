@@ -225,19 +225,21 @@ class JobQueue:
             arguments += [job.id, job.ttl if job.ttl is not None else -1, len(fields_and_values), *fields_and_values]
         return keys, arguments
 
+    def _job_options(self, request: JobRequest) -> dict[str, Any]:
+        """What every job of ours is enqueued with, by the script's path and by rq's alike."""
+        return {
+            "kwargs": request.kwargs,
+            "job_id": request.job_id,
+            "description": request.description,
+            "result_ttl": RESULT_TTL_SECONDS,
+            "failure_ttl": FAILURE_TTL_SECONDS,
+            "retry": self.retry,
+            "on_failure": Callback(REVIEW_FAILED_CALLBACK),
+        }
+
     def _job(self, request: JobRequest) -> Job:
         """The rq job of a request, as rq's enqueue prepares it (origin, status QUEUED, enqueued now)."""
-        job = self.queue.create_job(
-            request.function,
-            kwargs=request.kwargs,
-            job_id=request.job_id,
-            description=request.description,
-            result_ttl=RESULT_TTL_SECONDS,
-            failure_ttl=FAILURE_TTL_SECONDS,
-            retry=self.retry,
-            on_failure=Callback(REVIEW_FAILED_CALLBACK),
-            status=JobStatus.QUEUED,
-        )
+        job = self.queue.create_job(request.function, **self._job_options(request), status=JobStatus.QUEUED)
         job.enqueued_at = now()
         return job
 
@@ -271,17 +273,7 @@ class JobQueue:
         """Enqueue one job through rq; False when a job with its id is already queued or running (collapsed)."""
         for _attempt in range(2):
             try:
-                self.queue.enqueue_call(
-                    func=request.function,
-                    kwargs=request.kwargs,
-                    job_id=request.job_id,
-                    description=request.description,
-                    result_ttl=RESULT_TTL_SECONDS,
-                    failure_ttl=FAILURE_TTL_SECONDS,
-                    retry=self.retry,
-                    on_failure=Callback(REVIEW_FAILED_CALLBACK),
-                    unique=True,
-                )
+                self.queue.enqueue_call(func=request.function, **self._job_options(request), unique=True)
                 return True
             except DuplicateJobError:
                 if not self._delete_if_done(request.job_id):
