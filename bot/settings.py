@@ -51,9 +51,10 @@ class Settings(BaseSettings):
     redeliver_every_minutes: int = Field(default=0, ge=0)  # 0: off; else workers ask GitHub to redeliver failed webhooks
     redeliver_window_minutes: int = Field(default=60, gt=0)  # how far back each periodic redelivery looks
 
-    @field_validator("star_repo", mode="before")
+    # A variable left blank (`AINASCAN_PRIVATE_KEY=` in an env file) means "not set", not an empty value.
+    @field_validator("star_repo", "private_key", "private_key_path", mode="before")
     @classmethod
-    def _blank_star_repo_is_unset(cls, value):
+    def _blank_is_unset(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")

@@ -64,6 +64,18 @@ def test_the_private_key_can_come_from_a_file(env, tmp_path):
     assert load_settings().private_key_pem() == PEM
 
 
+def test_a_blank_private_key_is_unset_so_the_key_file_is_used(env, tmp_path):
+    key_file = tmp_path / "app.pem"
+    key_file.write_text(PEM, encoding="utf-8")
+    env.setenv("AINASCAN_PRIVATE_KEY", "")  # as deploy/.env.example leaves it
+    env.setenv("AINASCAN_PRIVATE_KEY_PATH", str(key_file))
+
+    assert load_settings().private_key_pem() == PEM
+    env.setenv("AINASCAN_PRIVATE_KEY_PATH", "  ")
+    with pytest.raises(SettingsError, match="AINASCAN_PRIVATE_KEY"):
+        load_settings()
+
+
 def test_an_unreadable_private_key_file_is_named(env, tmp_path):
     env.delenv("AINASCAN_PRIVATE_KEY")
     env.setenv("AINASCAN_PRIVATE_KEY_PATH", str(tmp_path / "missing.pem"))
