@@ -66,27 +66,39 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pages = expected_pages()
     if args.confidence is not None:
-        expected = confidence_page(all_rules(), load_audit(args.audit))
-        current = args.confidence.read_text(encoding="utf-8") if args.confidence.is_file() else None
-        if args.check and current != expected:
+        confidence = confidence_page(all_rules(), load_audit(args.audit))
+        if args.check and _read(args.confidence) != confidence:
             sys.stderr.write(f"{args.confidence} is not current; run `make docs`\n")
             return 1
         if not args.check:
-            args.confidence.write_text(expected, encoding="utf-8")
+            args.confidence.write_text(confidence, encoding="utf-8")
     if args.check:
-        stale = [name for name, text in pages.items() if not (args.folder / name).is_file() or (args.folder / name).read_text(encoding="utf-8") != text]
-        extra = [p.name for p in args.folder.glob("*.md") if p.name not in pages] if args.folder.is_dir() else []
-        if stale or extra:
-            sys.stderr.write(f"docs/rules is not current (stale: {', '.join(stale) or 'none'}; orphaned: {', '.join(extra) or 'none'}); run `make docs`\n")
-            return 1
-        return 0
-    args.folder.mkdir(parents=True, exist_ok=True)
+        return _check_pages(args.folder, pages)
+    _write_pages(args.folder, pages)
+    return 0
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def _check_pages(folder: Path, pages: dict[str, str]) -> int:
+    """0 when `folder` holds exactly these pages; else 1, naming the stale and the orphaned ones."""
+    stale = [name for name, text in pages.items() if _read(folder / name) != text]
+    extra = [p.name for p in folder.glob("*.md") if p.name not in pages] if folder.is_dir() else []
+    if stale or extra:
+        sys.stderr.write(f"docs/rules is not current (stale: {', '.join(stale) or 'none'}; orphaned: {', '.join(extra) or 'none'}); run `make docs`\n")
+        return 1
+    return 0
+
+
+def _write_pages(folder: Path, pages: dict[str, str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
     for name, text in pages.items():
-        (args.folder / name).write_text(text, encoding="utf-8")
-    for orphan in args.folder.glob("*.md"):
+        (folder / name).write_text(text, encoding="utf-8")
+    for orphan in folder.glob("*.md"):
         if orphan.name not in pages:
             orphan.unlink()
-    return 0
 
 
 if __name__ == "__main__":
