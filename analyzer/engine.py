@@ -54,6 +54,17 @@ class ScanOptions:
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     max_bytes: int = DEFAULT_MAX_BYTES
     project: ProjectContext | None = None
+    # Dispatch tables by the identities of the rules a file is given (`rules`, or those whose `needs` it meets).
+    _dispatch: dict[tuple[int, ...], "_Dispatch"] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def dispatch_for(self, source: str) -> "_Dispatch":
+        """Which of the rules see what in a file of this text (built once per distinct selection)."""
+        rules = _rules_for(self.rules, source)
+        key = tuple(map(id, rules))
+        dispatch = self._dispatch.get(key)
+        if dispatch is None:
+            dispatch = self._dispatch[key] = _Dispatch.of(rules)
+        return dispatch
 
 
 @dataclass
@@ -190,26 +201,63 @@ def _leaf(node: object) -> None:
     """Nothing below a leaf (a constant, a name string) to walk."""
 
 
-class _Walker:
-    def __init__(self, ctx: FileContext, rules: list[Rule], emit: Callable[[Rule, Report, FunctionFacts | None], None]):
-        self.ctx = ctx
-        self.emit = emit
-        self.node_rules: dict[type, list[Rule]] = {}
-        # Call rules that named the callees they care about, by callee's last name.
-        self.call_rules_by_name: dict[str, list[Rule]] = {}
-        self.function_rules: list[Rule] = []
-        self.module_rules: list[Rule] = []
+@dataclass(frozen=True, slots=True)
+class _Dispatch:
+    """Which rules see what: built once per selection of rules, shared by every file scanned with it."""
+
+    rules: list[Rule]  # kept alive, so that no other rule takes one of their ids while the table is cached
+    node_rules: dict[type, list[Rule]]
+    # Call rules that named the callees they care about, by callee's last name.
+    call_rules_by_name: dict[str, list[Rule]]
+    function_rules: list[Rule]
+    module_rules: list[Rule]
+
+    @classmethod
+    def of(cls, rules: list[Rule]) -> "_Dispatch":
+        dispatch = cls(list(rules), {}, {}, [], [])
         for rule in rules:
             for target in rule.targets:
                 if target == FUNCTION:
-                    self.function_rules.append(rule)
+                    dispatch.function_rules.append(rule)
                 elif target == MODULE:
-                    self.module_rules.append(rule)
+                    dispatch.module_rules.append(rule)
                 elif target is ast.Call and rule.calls is not None:
                     for callee in rule.calls:
-                        self.call_rules_by_name.setdefault(callee, []).append(rule)
+                        dispatch.call_rules_by_name.setdefault(callee, []).append(rule)
                 else:
-                    self.node_rules.setdefault(target, []).append(rule)
+                    dispatch.node_rules.setdefault(target, []).append(rule)
+        return dispatch
+
+
+def _rules_for(rules: list[Rule], source: str) -> list[Rule]:
+    """The rules that can fire on `source`: each rule's `needs`, if it has any, met by the text."""
+    if not source.isascii():
+        return rules  # identifiers are NFKC-normalized: a non-ASCII spelling may name what a rule needs
+    found: dict[str, bool] = {}
+    chosen = []
+    for rule in rules:
+        needs = rule.needs
+        if needs is not None:
+            for word in needs:
+                present = found.get(word)
+                if present is None:
+                    present = found[word] = word in source
+                if present:
+                    break
+            else:
+                continue
+        chosen.append(rule)
+    return chosen
+
+
+class _Walker:
+    def __init__(self, ctx: FileContext, dispatch: "_Dispatch", emit: Callable[[Rule, Report, FunctionFacts | None], None]):
+        self.ctx = ctx
+        self.emit = emit
+        self.node_rules = dispatch.node_rules
+        self.call_rules_by_name = dispatch.call_rules_by_name
+        self.function_rules = dispatch.function_rules
+        self.module_rules = dispatch.module_rules
         self.scopes: list[_Scope] = [_Scope(None)]
         self.scope_kinds: list[str] = []  # "class" / "function", innermost last
         self.measures: list[_Measure] = [_Measure.throwaway()]
@@ -842,7 +890,7 @@ def _walk(tree: ast.Module, source: str, path: str, options: ScanOptions) -> tup
             )
         )
 
-    walker = _Walker(ctx, options.rules, emit)
+    walker = _Walker(ctx, options.dispatch_for(source), emit)
     try:
         walker.visit(tree)
         walker.run(walker.module_rules, ctx.module, None)

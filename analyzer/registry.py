@@ -8,6 +8,12 @@ A rule module declares what it looks at and who it is, as Bandit plugins do:
 `on` is an AST node class (or a tuple of them) for node rules, FUNCTION for
 rules that judge one function's facts once its body has been walked, or
 MODULE for rules that judge the whole file at the end of the walk.
+
+`needs` names words the rule cannot fire without (`needs=("async",)`): the
+engine skips the rule for a file whose text contains none of them. Only
+words the rule requires as identifiers or keywords qualify, never the
+content of a string literal (escapes and implicit concatenation can spell
+a string without its text appearing in the source).
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ class Rule:
     # For `on=ast.Call` rules: the callee last names (`execute` for `cur.execute(...)`) the rule
     # wants; the engine then skips every other call. None means every call.
     calls: frozenset[str] | None = None
+    # Words the rule cannot fire without: a file whose text holds none of them is not given to it.
+    needs: tuple[str, ...] | None = None
 
     @property
     def doc(self) -> str:
@@ -87,12 +95,13 @@ _SECTION_TITLES = {"what it does", "why it matters", "example", "use instead", "
 _RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: Severity, *, on: Any, precision: float, calls: Iterable[str] | None = None) -> Callable:
+def rule(rule_id: str, severity: Severity, *, on: Any, precision: float, calls: Iterable[str] | None = None, needs: Iterable[str] | None = None) -> Callable:
     """Register the decorated function as the check of rule `rule_id`.
 
     When `on` includes ast.Call, `calls` names the callees' last names the rule looks at
     (`{"execute", "executemany"}`); the engine dispatches only those calls to it,
-    which keeps a large catalog cheap.
+    which keeps a large catalog cheap. `needs` names identifiers or keywords the rule
+    cannot fire without (`{"random"}`); the engine skips files that contain none of them.
     """
     targets = on if isinstance(on, tuple) else (on,)
     for target in targets:
@@ -103,14 +112,24 @@ def rule(rule_id: str, severity: Severity, *, on: Any, precision: float, calls: 
     if calls is not None and ast.Call not in targets:
         raise TypeError(f"{rule_id}: 'calls' filters ast.Call nodes; add ast.Call to 'on'")
     callee_names = frozenset(calls) if calls is not None else None
+    words = _needed_words(rule_id, needs)
 
     def register(check: Callable) -> Callable:
         if rule_id in _RULES and _RULES[rule_id].module != check.__module__:
             raise ValueError(f"rule {rule_id} is registered twice ({_RULES[rule_id].module}, {check.__module__})")
-        _RULES[rule_id] = Rule(rule_id, severity, check, targets, precision, check.__module__, callee_names)
+        _RULES[rule_id] = Rule(rule_id, severity, check, targets, precision, check.__module__, callee_names, words)
         return check
 
     return register
+
+
+def _needed_words(rule_id: str, needs: Iterable[str] | None) -> tuple[str, ...] | None:
+    if needs is None:
+        return None
+    words = tuple(sorted(needs))
+    if not words or not all(word and word.isascii() and word.strip() == word for word in words):
+        raise ValueError(f"{rule_id}: 'needs' takes ASCII words, at least one")
+    return words
 
 
 _loaded = False

@@ -275,3 +275,28 @@ def test_except_handlers_reach_node_rules_inside_and_outside_functions():
     source = "def f():\n    try:\n        x()\n    except ValueError:\n        pass\ntry:\n    y()\nexcept:\n    pass\n"
     scan_source(source, "a.py", ScanOptions(rules=[rule]))
     assert sorted(seen) == [(4, True), (8, True)]
+
+
+NEEDS_ASYNC = Rule("TEST_NEEDS_ASYNC", Severity.WARN, flag_every_function, (FUNCTION,), 1.0, __name__, needs=("async", "await"))
+
+
+@pytest.mark.parametrize(
+    "source, runs",
+    [
+        ("def f():\n    pass\n", False),
+        ("async def f():\n    pass\n", True),
+        ("def f():\n    return await_reply()\n", True),  # a word in an identifier counts
+        ("def f():\n    return 'é'\n", True),  # a non-ASCII file may spell an identifier NFKC-normalizes to the word
+    ],
+)
+def test_a_rule_runs_only_on_files_that_contain_a_word_it_needs(source, runs):
+    findings = scan_source(source, "app.py", ScanOptions(rules=[NEEDS_ASYNC, FLAG_FUNCTIONS])).findings
+    assert [f.rule_id for f in findings].count("TEST_NEEDS_ASYNC") == (1 if runs else 0)
+    assert [f.rule_id for f in findings].count("TEST_FLAG_FUNCTIONS") == 1
+
+
+def test_one_options_object_dispatches_each_file_by_its_own_text():
+    options = ScanOptions(rules=[NEEDS_ASYNC])
+    assert scan_source("async def f():\n    pass\n", "a.py", options).findings
+    assert not scan_source("def f():\n    pass\n", "b.py", options).findings
+    assert scan_source("async def f():\n    pass\n", "c.py", options).findings

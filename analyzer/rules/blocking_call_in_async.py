@@ -67,7 +67,7 @@ _ASYNC_ALTERNATIVE = {
 }
 
 
-@rule("BLOCKING_CALL_IN_ASYNC", Severity.BLOCK, on=ast.Call, calls=_LAST_NAMES, precision=0.9)
+@rule("BLOCKING_CALL_IN_ASYNC", Severity.BLOCK, on=ast.Call, calls=_LAST_NAMES, precision=0.9, needs={"async"})
 def check(call: ast.Call, ctx) -> Iterator[Report]:
     function = ctx.function
     if function is None or not function.is_async or ctx.is_test_file:

@@ -52,7 +52,7 @@ _DJANGO_CREDENTIALS = re.compile(r"^CORS_ALLOW_CREDENTIALS\s*=\s*True\b", re.MUL
 _ANY_ORIGIN_REGEX = frozenset({".*", "^.*$", ".+", "^.+$", "https?://.*", "^https?://.*$", "*"})
 
 
-@rule("CORS_ALLOW_ALL_WITH_CREDENTIALS", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.9, calls=sink_names("cors"))
+@rule("CORS_ALLOW_ALL_WITH_CREDENTIALS", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.9, calls=sink_names("cors"), needs={"CORS", "cross_origin"})
 def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report] | None:
     if type(node) is ast.Call:
         if sink_kind(node) != "cors":

@@ -59,7 +59,8 @@ _DRAWS_FROM_POPULATION = frozenset({"choice", "choices", "sample", "shuffle"})
 _SINK_NAMES = sink_names("random")
 
 
-@rule("INSECURE_RANDOM_TOKEN", Severity.BLOCK, on=(FUNCTION, ast.Assign), precision=0.9)
+# A draw is always called on a receiver named `random` (`random.choice`, `np.random.randint`).
+@rule("INSECURE_RANDOM_TOKEN", Severity.BLOCK, on=(FUNCTION, ast.Assign), precision=0.9, needs={"random"})
 def check(subject: FunctionFacts | ast.Assign, ctx) -> Iterator[Report]:
     if subject.__class__ is ast.Assign:
         if ctx.function is None:

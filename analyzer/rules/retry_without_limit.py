@@ -57,7 +57,7 @@ _WAIT_CALLS = frozenset({"sleep", "wait", "print", "print_exc", "warn"})
 _EXIT_CALLS = frozenset({"sys.exit", "exit", "os._exit", "quit"})
 
 
-@rule("RETRY_WITHOUT_LIMIT", Severity.BLOCK, on=(ast.While, ast.FunctionDef, ast.AsyncFunctionDef), precision=0.85)
+@rule("RETRY_WITHOUT_LIMIT", Severity.BLOCK, on=(ast.While, ast.FunctionDef, ast.AsyncFunctionDef), precision=0.85, needs={"while", "tenacity"})
 def check(node: ast.While | ast.FunctionDef | ast.AsyncFunctionDef, ctx) -> Iterator[Report]:
     if isinstance(node, ast.While):
         yield from _endless_retry_loop(node, ctx)

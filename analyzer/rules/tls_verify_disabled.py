@@ -48,7 +48,15 @@ _TLS_ATTRIBUTES = frozenset({"check_hostname", "verify_mode", "verify", "_create
 _SESSION_LIKE = re.compile(r"session|client|http|^s$", re.IGNORECASE)
 
 
-@rule("TLS_VERIFY_DISABLED", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.9, calls=sink_names("http") | sink_names("tls"))
+# Each case names a keyword or attribute (verify, verify_mode, ssl, cert_reqs, check_hostname) or the unverified context.
+@rule(
+    "TLS_VERIFY_DISABLED",
+    Severity.BLOCK,
+    on=(ast.Call, ast.Assign),
+    precision=0.9,
+    calls=sink_names("http") | sink_names("tls"),
+    needs={"verify", "ssl", "cert_reqs", "check_hostname", "_create_unverified_context"},
+)
 def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report] | None:
     if type(node) is ast.Call:
         if sink_kind(node) not in ("http", "tls"):

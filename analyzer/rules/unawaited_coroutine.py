@@ -51,7 +51,8 @@ _API_LAST_NAMES = frozenset(api.rsplit(".", 1)[-1] for api in COROUTINE_APIS)
 _module_cache: list = [None, None]  # [module node, its names]
 
 
-@rule("UNAWAITED_COROUTINE", Severity.BLOCK, on=ast.Expr, precision=0.9)
+# Every case needs an `async def` in the file or an `asyncio` callee.
+@rule("UNAWAITED_COROUTINE", Severity.BLOCK, on=ast.Expr, precision=0.9, needs={"async"})
 def check(node: ast.Expr, ctx) -> Iterator[Report]:
     call = node.value
     if call.__class__ is not ast.Call or ctx.function is None:

@@ -55,7 +55,8 @@ _WEAK_FOR_TOKENS = frozenset({"md5", "sha1"})
 _SINK_NAMES = sink_names("hash")
 
 
-@rule("WEAK_PASSWORD_HASH", Severity.BLOCK, on=FUNCTION, precision=0.9)
+# Every hash sink is named md5, sha*, blake2* or hashlib.new.
+@rule("WEAK_PASSWORD_HASH", Severity.BLOCK, on=FUNCTION, precision=0.9, needs={"md5", "sha", "blake2"})
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if ctx.module.calls_by_name.keys().isdisjoint(_SINK_NAMES) or ctx.is_test_file or (fn.class_name or "").endswith("Hasher"):
         return  # no call in the file so far is named like a hash
