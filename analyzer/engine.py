@@ -149,7 +149,9 @@ class _Scope:
     facts: FunctionFacts | None
     # The facts of the functions around this one, whose names a read here keeps alive.
     enclosing: list[FunctionFacts] = field(default_factory=list)
-    collectors: list[set[str]] = field(default_factory=list)
+    # Every name read here, in order: what a sink (a call's arguments, a return value) reads is the slice
+    # appended while it was walked, so a read is one append however many sinks are open around it.
+    loaded: list[str] = field(default_factory=list)
     binding: list["_Binding"] = field(default_factory=list)
     handlers: list[HandlerFact] = field(default_factory=list)
     try_bodies: list[TryFact] = field(default_factory=list)
@@ -191,7 +193,8 @@ def _is_elif(node: ast.If, parents: list[ast.AST]) -> bool:
 class _Binding:
     """One statement that binds names: what it stores, and what it reads on the way."""
 
-    loads: set[str]
+    start: int  # where its reads begin in the scope's `loaded`
+    loads: set[str] = field(default_factory=set)  # set when the statement is closed
     names: list[str] = field(default_factory=list)
     stores: list[StoreFact] = field(default_factory=list)
     store_loads: list[set[str]] = field(default_factory=list)
@@ -343,20 +346,16 @@ class _Walker:
 
     def collect(self, node: ast.AST, parent: ast.AST) -> set[str]:
         """Visit `node` and return the names read inside it."""
-        scope = self.scopes[-1]
-        names: set[str] = set()
-        scope.collectors.append(names)
+        loaded = self.scopes[-1].loaded
+        start = len(loaded)
         self.visit_one(node, parent)
-        scope.collectors.pop()
-        return names
+        return set(loaded[start:])
 
     def collect_list(self, nodes: list, parent: ast.AST) -> set[str]:
-        scope = self.scopes[-1]
-        names: set[str] = set()
-        scope.collectors.append(names)
+        loaded = self.scopes[-1].loaded
+        start = len(loaded)
         self.visit_list(nodes, parent)
-        scope.collectors.pop()
-        return names
+        return set(loaded[start:])
 
     def effect(self, names: set[str]) -> None:
         facts = self.scopes[-1].facts
@@ -380,8 +379,7 @@ def _name(w: _Walker, node: ast.Name) -> None:
             facts.reads[name] = [node.lineno]
         else:
             reads.append(node.lineno)
-        for names in scope.collectors:
-            names.add(name)
+        scope.loaded.append(name)
         if scope.enclosing:
             # A read from a nested function keeps the outer name alive.
             for outer in scope.enclosing:
@@ -418,16 +416,15 @@ def _attribute_or_subscript(w: _Walker, node: ast.Attribute | ast.Subscript) -> 
 
 def _open_binding(scope: _Scope) -> _Binding:
     """Start collecting what one binding statement (or part of one) stores and reads."""
-    binding = _Binding(loads=set())
+    binding = _Binding(len(scope.loaded))
     scope.binding.append(binding)
-    scope.collectors.append(binding.loads)
     return binding
 
 
 def _close_binding(w: _Walker, scope: _Scope, binding: _Binding) -> None:
     """Each name bound depends on what the statement read; a global bound, or a store into an object, is an effect."""
-    scope.collectors.pop()
     scope.binding.pop()
+    binding.loads = set(scope.loaded[binding.start:])
     facts = scope.facts
     for name in binding.names:
         facts.depends_on.setdefault(name, set()).update(binding.loads)
@@ -532,10 +529,9 @@ def _call(w: _Walker, node: ast.Call) -> None:
         w.children(node)
         return
     log = is_log_call(node)
-    names = set()
-    scope.collectors.append(names)
+    start = len(scope.loaded)
     w.children(node)
-    scope.collectors.pop()
+    names = set(scope.loaded[start:])
     if log:
         facts.logged_names |= names
     else:
@@ -557,11 +553,9 @@ def _effect_node(w: _Walker, node: ast.AST) -> None:
     if facts is None:
         w.children(node)
         return
-    names = set()
-    scope.collectors.append(names)
+    start = len(scope.loaded)
     w.children(node)
-    scope.collectors.pop()
-    facts.effect_names |= names
+    facts.effect_names.update(scope.loaded[start:])
     if isinstance(node, (ast.Yield, ast.YieldFrom)):
         facts.has_yield = True
     elif isinstance(node, ast.Await):
