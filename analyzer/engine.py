@@ -261,12 +261,13 @@ class _Walker:
         self.call_rules_by_name = dispatch.call_rules_by_name
         self.function_rules = dispatch.function_rules
         self.module_rules = dispatch.module_rules
-        self.scopes: list[_Scope] = [_Scope(None)]
+        self.scope = _Scope(None)  # the innermost function's (or the module's)
         self.scope_kinds: list[str] = []  # "class" / "function", innermost last
         self.measures: list[_Measure] = [_Measure.throwaway()]
         self.pending_store: list[tuple[StoreFact, set[str], FunctionFacts]] = []
         self.rule_errors: list[str] = []
         self.handlers: dict[type, Callable[[ast.AST], None]] = {}
+        self.module_calls = ctx.module.calls_by_name
 
     # -- dispatch
 
@@ -346,19 +347,19 @@ class _Walker:
 
     def collect(self, node: ast.AST, parent: ast.AST) -> set[str]:
         """Visit `node` and return the names read inside it."""
-        loaded = self.scopes[-1].loaded
+        loaded = self.scope.loaded
         start = len(loaded)
         self.visit_one(node, parent)
         return set(loaded[start:])
 
     def collect_list(self, nodes: list, parent: ast.AST) -> set[str]:
-        loaded = self.scopes[-1].loaded
+        loaded = self.scope.loaded
         start = len(loaded)
         self.visit_list(nodes, parent)
         return set(loaded[start:])
 
     def effect(self, names: set[str]) -> None:
-        facts = self.scopes[-1].facts
+        facts = self.scope.facts
         if facts is not None:
             facts.effect_names |= names
 
@@ -366,13 +367,16 @@ class _Walker:
 # ---------------------------------------------------------------- special handlers
 
 
+_LOAD, _STORE, _NAME, _ATTRIBUTE = ast.Load, ast.Store, ast.Name, ast.Attribute
+
+
 def _name(w: _Walker, node: ast.Name) -> None:
-    scope = w.scopes[-1]
+    scope = w.scope
     facts = scope.facts
     if facts is None:
         return
     ctx_type = node.ctx.__class__
-    if ctx_type is ast.Load:
+    if ctx_type is _LOAD:
         name = node.id
         reads = facts.reads.get(name)
         if reads is None:
@@ -385,7 +389,7 @@ def _name(w: _Walker, node: ast.Name) -> None:
             for outer in scope.enclosing:
                 outer.reads.setdefault(name, []).append(node.lineno)
                 outer.effect_names.add(name)
-    elif ctx_type is ast.Store:
+    elif ctx_type is _STORE:
         facts.assigned.setdefault(node.id, []).append(node.lineno)
         if scope.binding:
             scope.binding[-1].names.append(node.id)
@@ -394,8 +398,8 @@ def _name(w: _Walker, node: ast.Name) -> None:
 
 
 def _attribute_or_subscript(w: _Walker, node: ast.Attribute | ast.Subscript) -> None:
-    scope = w.scopes[-1]
-    if type(node.ctx) is not ast.Load and scope.facts is not None:
+    scope = w.scope
+    if node.ctx.__class__ is not _LOAD and scope.facts is not None:
         root = node.value
         while isinstance(root, (ast.Attribute, ast.Subscript)):
             root = root.value
@@ -436,7 +440,7 @@ def _close_binding(w: _Walker, scope: _Scope, binding: _Binding) -> None:
 
 def _binding_statement(w: _Walker, node: ast.AST) -> None:
     """Assign, AugAssign, AnnAssign, NamedExpr, comprehension generators, imports."""
-    scope = w.scopes[-1]
+    scope = w.scope
     facts = scope.facts
     if facts is None:
         w.children(node)
@@ -465,7 +469,7 @@ _ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExp
 
 def _for(w: _Walker, node: ast.For | ast.AsyncFor) -> None:
     # Only target and iterable bind; the body is ordinary statements.
-    scope = w.scopes[-1]
+    scope = w.scope
     if scope.facts is None:
         w.children(node)
         return
@@ -483,7 +487,7 @@ def _for(w: _Walker, node: ast.For | ast.AsyncFor) -> None:
 
 
 def _with(w: _Walker, node: ast.With | ast.AsyncWith) -> None:
-    scope = w.scopes[-1]
+    scope = w.scope
     if scope.facts is None:
         w.children(node)
         return
@@ -499,7 +503,7 @@ def _with(w: _Walker, node: ast.With | ast.AsyncWith) -> None:
 
 
 def _return(w: _Walker, node: ast.Return) -> None:
-    scope = w.scopes[-1]
+    scope = w.scope
     facts = scope.facts
     if facts is None:
         w.children(node)
@@ -515,12 +519,12 @@ def _return(w: _Walker, node: ast.Return) -> None:
 
 
 def _call(w: _Walker, node: ast.Call) -> None:
-    scope = w.scopes[-1]
+    scope = w.scope
     facts = scope.facts
     func = node.func
     func_type = func.__class__
-    attr = func.attr if func_type is ast.Attribute else func.id if func_type is ast.Name else ""
-    module_calls = w.ctx.module.calls_by_name
+    attr = func.attr if func_type is _ATTRIBUTE else func.id if func_type is _NAME else ""
+    module_calls = w.module_calls
     module_calls[attr] = module_calls.get(attr, 0) + 1
     named_rules = w.call_rules_by_name.get(attr)
     if named_rules:
@@ -529,13 +533,10 @@ def _call(w: _Walker, node: ast.Call) -> None:
         w.children(node)
         return
     log = is_log_call(node)
-    start = len(scope.loaded)
+    loaded = scope.loaded
+    start = len(loaded)
     w.children(node)
-    names = set(scope.loaded[start:])
-    if log:
-        facts.logged_names |= names
-    else:
-        facts.effect_names |= names
+    (facts.logged_names if log else facts.effect_names).update(loaded[start:])
     parents = w.ctx.parents
     parent_type = parents[-1].__class__ if parents else None
     discarded = parent_type is ast.Expr or (parent_type is ast.Await and len(parents) > 1 and parents[-2].__class__ is ast.Expr)
@@ -548,7 +549,7 @@ def _call(w: _Walker, node: ast.Call) -> None:
 
 def _effect_node(w: _Walker, node: ast.AST) -> None:
     """Raise, Yield, YieldFrom, Await, Delete: whatever they read is an effect."""
-    scope = w.scopes[-1]
+    scope = w.scope
     facts = scope.facts
     if facts is None:
         w.children(node)
@@ -568,27 +569,33 @@ def _effect_node(w: _Walker, node: ast.AST) -> None:
 
 def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast.IfExp | ast.Match) -> None:
     """The test decides what the function does: whatever it reads is an effect."""
-    if w.scopes[-1].facts is None:
+    if w.scope.facts is None:
         w.children(node)
         return
     measure = w.measures[-1]
     opens_block = _measure_condition(measure, node, w.ctx.parents)
-    test = node.subject if isinstance(node, ast.Match) else node.test
-    w.effect(w.collect(test, node))
-    w.ctx.parents.append(node)
-    for name in _CHILD_FIELDS[node.__class__]:
-        if name in ("test", "subject"):
-            continue
-        value = getattr(node, name, None)
-        if type(value) is list:
+    node_type = node.__class__
+    w.effect(w.collect(node.subject if node_type is ast.Match else node.test, node))
+    parents = w.ctx.parents
+    parents.append(node)
+    handlers = w.handlers
+    for name in _AFTER_CONDITION[node_type]:
+        value = getattr(node, name)
+        if value.__class__ is list:
             for item in value:
-                if isinstance(item, ast.AST):
-                    w.visit(item)
-        elif isinstance(value, ast.AST):
-            w.visit(value)
-    w.ctx.parents.pop()
+                (handlers.get(item.__class__) or w._handler_for(item.__class__))(item)
+        elif value is not None:
+            (handlers.get(value.__class__) or w._handler_for(value.__class__))(value)
+    parents.pop()
     if opens_block:
         measure.blocks.pop()
+
+
+# The fields a condition statement holds after its test: bodies, branches, cases, an assertion's message.
+_AFTER_CONDITION = {
+    node_type: tuple(name for name in _CHILD_FIELDS[node_type] if name not in ("test", "subject"))
+    for node_type in (ast.If, ast.While, ast.Assert, ast.IfExp, ast.Match)
+}
 
 
 def _measure_condition(measure: _Measure, node: ast.If | ast.While | ast.Assert | ast.IfExp | ast.Match, parents: list[ast.AST]) -> bool:
@@ -610,13 +617,13 @@ def _bool_op(w: _Walker, node: ast.BoolOp) -> None:
 
 
 def _global(w: _Walker, node: ast.Global | ast.Nonlocal) -> None:
-    facts = w.scopes[-1].facts
+    facts = w.scope.facts
     if facts is not None:
         facts.globals_declared.update(node.names)
 
 
 def _try(w: _Walker, node: ast.Try) -> None:
-    scope = w.scopes[-1]
+    scope = w.scope
     if scope.facts is None:
         w.children(node)
         return
@@ -664,7 +671,7 @@ def _caught_names(node: ast.expr | None) -> list[str]:
 
 def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     ctx = w.ctx
-    outer = w.scopes[-1]
+    outer = w.scope
     measures = w.measures
     measures.append(_Measure.throwaway())  # the header counts neither here nor in the enclosing function
     # Decorators, defaults and annotations run in the enclosing scope; what they read is used.
@@ -689,7 +696,7 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     )
     if outer.facts is not None:
         outer.facts.assigned.setdefault(node.name, []).append(node.lineno)
-    w.scopes.append(_Scope(facts, [*outer.enclosing, outer.facts] if outer.facts is not None else []))
+    w.scope = _Scope(facts, [*outer.enclosing, outer.facts] if outer.facts is not None else [])
     w.scope_kinds.append("function")
     saved_function = ctx.function
     ctx.function = facts
@@ -700,7 +707,7 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     _resolve_stores(w, facts)
     ctx.function = saved_function
     w.scope_kinds.pop()
-    w.scopes.pop()
+    w.scope = outer
     ctx.module.functions.append(facts)
     w.run(w.function_rules, facts, facts)
 
@@ -740,7 +747,7 @@ def _class(w: _Walker, node: ast.ClassDef) -> None:
     w.effect(w.collect_list(node.decorator_list, node))
     w.effect(w.collect_list(node.bases, node))
     w.visit_list(node.keywords, node)
-    facts = w.scopes[-1].facts
+    facts = w.scope.facts
     if facts is not None:
         facts.assigned.setdefault(node.name, []).append(node.lineno)
     w.ctx.module.classes.append(node)
@@ -753,7 +760,7 @@ def _class(w: _Walker, node: ast.ClassDef) -> None:
 
 
 def _module_import(w: _Walker, node: ast.Import | ast.ImportFrom) -> None:
-    if w.scopes[-1].facts is None:
+    if w.scope.facts is None:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 w.ctx.module.imports.append((alias.name, node.lineno))
