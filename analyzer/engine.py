@@ -263,6 +263,7 @@ class _Walker:
         self.module_rules = dispatch.module_rules
         self.scope = _Scope(None)  # the innermost function's (or the module's)
         self.scope_kinds: list[str] = []  # "class" / "function", innermost last
+        self.class_bases: list[list[str]] = []  # the dotted base names of each class around, innermost last
         self.measures: list[_Measure] = [_Measure.throwaway()]
         self.pending_store: list[tuple[StoreFact, set[str], FunctionFacts]] = []
         self.rule_errors: list[str] = []
@@ -706,7 +707,7 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         name=node.name,
         qualname=qual_prefix + node.name,
         class_name=class_node.name if class_node is not None else None,
-        class_bases=[dotted_name(b) for b in class_node.bases] if class_node is not None else [],
+        class_bases=list(w.class_bases[-1]) if class_node is not None else [],
         decorators=[dotted_name(d) for d in node.decorator_list],
         params=_params(node.args),
         parent=outer.facts,
@@ -769,10 +770,12 @@ def _class(w: _Walker, node: ast.ClassDef) -> None:
         facts.assigned.setdefault(node.name, []).append(node.lineno)
     w.ctx.module.classes.append(node)
     w.ctx.class_stack.append(node)
+    w.class_bases.append([dotted_name(base) for base in node.bases])  # once for all its methods
     w.scope_kinds.append("class")
     w.visit_list(node.body, node)
     w.scope_kinds.pop()
     w.ctx.class_stack.pop()
+    w.class_bases.pop()
     w.measures.pop()
 
 

@@ -193,5 +193,5 @@ def _container_kind(value: ast.expr) -> str | None:
 
 def _is_decorator(fn: FunctionFacts) -> bool:
     """A registration decorator: it returns one of its own parameters unchanged (`return func`)."""
-    params = {p.name for p in fn.params}
-    return any(isinstance(ret.value, ast.Name) and ret.value.id in params for ret in fn.returns)
+    returned = [ret.value.id for ret in fn.returns if ret.value.__class__ is ast.Name]  # few functions return a bare name
+    return bool(returned) and any(p.name in returned for p in fn.params)

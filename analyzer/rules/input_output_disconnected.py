@@ -85,7 +85,10 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     # Most functions use every parameter, most of them directly in a return or an effect:
     # decide that first, choosing the judged parameters, the closure and the exemptions cost more.
     direct, effects = fn.return_names, fn.effect_names
-    if all(p.name in direct or p.name in effects for p in fn.params):
+    for param in fn.params:
+        if param.name not in direct and param.name not in effects:
+            break
+    else:
         return
     candidates = _judged_params(fn)
     if not candidates or all(p.name in direct or p.name in effects for p in candidates):

@@ -35,6 +35,7 @@ from analyzer.registry import Report, rule
 
 # Cheap first test of one string: every placeholder contains one of these (in lower case).
 _MARKERS = ("todo", "fixme", "tbd", "change", "replace", "your", "lorem", "example.", "doe", "xxx", "dummy", "placeholder")
+_MARKER = re.compile("|".join(map(re.escape, _MARKERS)))  # one search of the lower-cased text for any of them
 _PLACEHOLDERS: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"^\s*(TODO|FIXME|TBD)\b"), "a TODO marker"),
     (re.compile(r"\b(change[-_ ]?me|replace[-_ ]?me)\b", re.IGNORECASE), "a change-me placeholder"),
@@ -53,8 +54,8 @@ _EXAMPLE_CONTEXT = re.compile(r"(placeholder|example|sample|help|hint|descriptio
 @rule("PLACEHOLDER_VALUE", Severity.WARN, on=(ast.Return, ast.Assign, ast.AnnAssign), precision=0.8)
 def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report]:
     value = node.value
-    if value.__class__ not in _MAY_HOLD_STRINGS:
-        return
+    if value.__class__ not in _MAY_HOLD_STRINGS or (value.__class__ is ast.Constant and not _is_marked(value.value)):
+        return  # most values: no string, or one plain string
     context = None  # the statement's name, worked out only for a string that may be a placeholder
     for constant, name, keys in _marked_strings(value, None, ()):
         if context is None:
@@ -98,11 +99,8 @@ def _marked_strings(node: ast.AST, name: str | None, keys: tuple[str, ...]) -> I
     """
     node_type = type(node)
     if node_type is ast.Constant:
-        text = node.value
-        if type(text) is str and len(text) <= 200:
-            lowered = text.lower()
-            if any(marker in lowered for marker in _MARKERS):
-                yield node, name, keys
+        if _is_marked(node.value):
+            yield node, name, keys
     elif node_type is ast.Dict:
         for key, value in zip(node.keys, node.values):
             key_name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else name
@@ -114,6 +112,10 @@ def _marked_strings(node: ast.AST, name: str | None, keys: tuple[str, ...]) -> I
         for keyword in node.keywords:
             if keyword.arg:
                 yield from _marked_strings(keyword.value, keyword.arg, (*keys, keyword.arg))
+
+
+def _is_marked(value: object) -> bool:
+    return type(value) is str and len(value) <= 200 and _MARKER.search(value.lower()) is not None
 
 
 def _placeholder_kind(text: str, name: str) -> str | None:
