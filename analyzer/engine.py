@@ -436,6 +436,11 @@ def _attribute_or_subscript(w: _Walker, node: ast.Attribute | ast.Subscript) -> 
         w.children(node)
 
 
+def _arg(w: _Walker, node: ast.arg) -> None:
+    if node.annotation is not None:  # most parameters have none: nothing below them to walk
+        w.children(node)
+
+
 def _open_binding(scope: _Scope) -> _Binding:
     """Start collecting what one binding statement (or part of one) stores and reads."""
     binding = _Binding(len(scope.loaded))
@@ -795,6 +800,7 @@ _SPECIAL: dict[type, Callable[[_Walker, ast.AST], None]] = {
     ast.Name: _name,
     ast.Attribute: _attribute_or_subscript,
     ast.Subscript: _attribute_or_subscript,
+    ast.arg: _arg,
     ast.Assign: _binding_statement,
     ast.AugAssign: _binding_statement,
     ast.AnnAssign: _binding_statement,

@@ -83,8 +83,10 @@ def check(node: ast.AST, ctx) -> Iterator[Report] | None:
         if not _PROVIDER_PREFIX.search(text):
             return None
         reports = _provider_shaped(node, ctx)
-    elif node_type is not ast.Dict and not _long_string(node.value):
-        return None  # an assignment or keyword whose value is no literal long enough to be a secret
+    elif node_type is not ast.Dict and not (
+        (value := node.value).__class__ is ast.Constant and value.value.__class__ is str and len(value.value) >= 8
+    ):
+        return None  # an assignment or keyword whose value is no literal long enough to be a secret (`_long_string`, inlined)
     else:
         reports = [report for name, value, anchor in _named_values(node) for report in _named(name, value, anchor)]
     if not reports or ctx.is_test_file or _DOCS_PATH.search(ctx.path):
