@@ -285,30 +285,16 @@ class _Walker:
             descend = _leaf
         else:
             descend = self.children
-        handler = self._checking(rules, None if descend is _leaf else descend) if rules else descend
-        self.handlers[node_type] = handler
-        return handler
-
-    def _checking(self, rules: list[Rule], descend: Callable[[ast.AST], None] | None) -> Callable[[ast.AST], None]:
-        """A handler that runs `rules` on a node, then descends: `run()` inlined, as it is called for most nodes."""
-        ctx, emit = self.ctx, self.emit
-        checks = [(rule, rule.check) for rule in rules]
-
-        def handler(node: ast.AST) -> None:
-            function = ctx.function
-            for rule, check in checks:
-                try:
-                    reports = check(node, ctx)
-                    if reports is not None:
-                        for report in reports:
-                            emit(rule, report, function)
-                except RecursionError:
-                    raise
-                except Exception as exc:  # a bug in one rule must not cost the other rules' findings
-                    self.rule_failed(rule, node, exc)
-            if descend is not None:
+        if rules and descend is _leaf:
+            def handler(node, rules=rules):
+                self.run(rules, node, self.ctx.function)
+        elif rules:
+            def handler(node, rules=rules, descend=descend):
+                self.run(rules, node, self.ctx.function)
                 descend(node)
-
+        else:
+            handler = descend
+        self.handlers[node_type] = handler
         return handler
 
     def children(self, node: ast.AST) -> None:
@@ -355,11 +341,8 @@ class _Walker:
             except RecursionError:
                 raise
             except Exception as exc:  # a bug in one rule must not cost the other rules' findings
-                self.rule_failed(rule, subject, exc)
-
-    def rule_failed(self, rule: Rule, subject, exc: Exception) -> None:
-        line = getattr(subject, "lineno", None) or getattr(subject, "line", None)
-        self.rule_errors.append(f"rule {rule.id} failed at line {line}: {type(exc).__name__}: {exc}")
+                line = getattr(subject, "lineno", None) or getattr(subject, "line", None)
+                self.rule_errors.append(f"rule {rule.id} failed at line {line}: {type(exc).__name__}: {exc}")
 
     # -- collecting names into sinks
 
