@@ -41,10 +41,13 @@ from typing import Iterator
 from analyzer.complexity import COMPLEXITY_THRESHOLD
 from analyzer.facts import FunctionFacts
 from analyzer.model import Severity
-from analyzer.registry import FUNCTION, Report, rule
+from analyzer.registry import FUNCTION, OF_FACTS, Precondition, Report, rule
 
 
-@rule("HIGH_COMPLEXITY", Severity.WARN, on=FUNCTION, precision=0.97)
+_TOO_COMPLEX = Precondition("too complex", OF_FACTS, lambda fn: fn.complexity > COMPLEXITY_THRESHOLD)
+
+
+@rule("HIGH_COMPLEXITY", Severity.WARN, on=FUNCTION, precision=0.97, when=(_TOO_COMPLEX,))
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     complexity = fn.complexity
     if complexity <= COMPLEXITY_THRESHOLD:
