@@ -33,7 +33,6 @@ from analyzer.facts import (
     dotted_name,
     is_log_call,
 )
-from analyzer.function_dispatch import FunctionRules
 from analyzer.model import FileError, FileResult, Finding, Severity
 from analyzer.project import ProjectContext
 from analyzer.registry import FUNCTION, MODULE, Report, Rule, select_rules
@@ -213,16 +212,16 @@ class _Dispatch:
     node_rules: dict[type, list[Rule]]
     # Call rules that named the callees they care about, by callee's last name.
     call_rules_by_name: dict[str, list[Rule]]
-    function_rules: FunctionRules
+    function_rules: list[Rule]
     module_rules: list[Rule]
 
     @classmethod
     def of(cls, rules: list[Rule]) -> "_Dispatch":
-        dispatch = cls(list(rules), {}, {}, FunctionRules([rule for rule in rules if FUNCTION in rule.targets]), [])
+        dispatch = cls(list(rules), {}, {}, [], [])
         for rule in rules:
             for target in rule.targets:
                 if target == FUNCTION:
-                    continue
+                    dispatch.function_rules.append(rule)
                 elif target == MODULE:
                     dispatch.module_rules.append(rule)
                 elif target is ast.Call and rule.calls is not None:
@@ -261,7 +260,6 @@ class _Walker:
         self.node_rules = dispatch.node_rules
         self.call_rules_by_name = dispatch.call_rules_by_name
         self.function_rules = dispatch.function_rules
-        self.file_mask = self.function_rules.file_mask(ctx)  # which file-level preconditions this file meets
         self.module_rules = dispatch.module_rules
         self.scope = _Scope(None)  # the innermost function's (or the module's)
         self.scope_kinds: list[str] = []  # "class" / "function", innermost last
@@ -717,7 +715,7 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     w.scope_kinds.pop()
     w.scope = outer
     ctx.module.functions.append(facts)
-    w.run(w.function_rules.for_function(facts, w.file_mask), facts, facts)
+    w.run(w.function_rules, facts, facts)
 
 
 def _resolve_stores(w: _Walker, facts: FunctionFacts) -> None:

@@ -14,14 +14,6 @@ engine skips the rule for a file whose text contains none of them. Only
 words the rule requires as identifiers or keywords qualify, never the
 content of a string literal (escapes and implicit concatenation can spell
 a string without its text appearing in the source).
-
-`when` gives a FUNCTION rule preconditions (`when=(HAS_TRY, NOT_IN_TEST_FILE)`,
-shared ones in `analyzer.preconditions`): cheap tests of the file, of the
-function's name or of its facts that the engine evaluates once per function
-for every rule declaring them, calling the rule only when all of its hold.
-A precondition may only restate what the check itself requires before it
-can report: the check keeps its own test, and findings are the same with or
-without it.
 """
 
 from __future__ import annotations
@@ -38,23 +30,6 @@ from analyzer.model import Fix, Severity
 
 FUNCTION = "function"
 MODULE = "module"
-
-# What a precondition's test is given: the FileContext, the function's name, or its FunctionFacts.
-OF_FILE, OF_NAME, OF_FACTS = "file", "name", "facts"
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Precondition:
-    """A cheap test a FUNCTION rule cannot report without; the engine evaluates it once per function (per file
-    for OF_FILE, per distinct name for OF_NAME) for all the rules that declare this same object."""
-
-    what: str  # "has a try statement": says what the rules skipped lacked
-    of: str  # OF_FILE, OF_NAME or OF_FACTS
-    test: Callable[[Any], Any]  # truthy when the rule may report
-
-    def __post_init__(self) -> None:
-        if self.of not in (OF_FILE, OF_NAME, OF_FACTS):
-            raise ValueError(f"precondition {self.what!r}: 'of' is OF_FILE, OF_NAME or OF_FACTS, not {self.of!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +62,6 @@ class Rule:
     calls: frozenset[str] | None = None
     # Words the rule cannot fire without: a file whose text holds none of them is not given to it.
     needs: tuple[str, ...] | None = None
-    # FUNCTION rules: tests the engine applies first; the rule is called only for functions meeting all of them.
-    when: tuple[Precondition, ...] = ()
 
     @property
     def doc(self) -> str:
@@ -122,23 +95,13 @@ _SECTION_TITLES = {"what it does", "why it matters", "example", "use instead", "
 _RULES: dict[str, Rule] = {}
 
 
-def rule(
-    rule_id: str,
-    severity: Severity,
-    *,
-    on: Any,
-    precision: float,
-    calls: Iterable[str] | None = None,
-    needs: Iterable[str] | None = None,
-    when: Iterable[Precondition] = (),
-) -> Callable:
+def rule(rule_id: str, severity: Severity, *, on: Any, precision: float, calls: Iterable[str] | None = None, needs: Iterable[str] | None = None) -> Callable:
     """Register the decorated function as the check of rule `rule_id`.
 
     When `on` includes ast.Call, `calls` names the callees' last names the rule looks at
     (`{"execute", "executemany"}`); the engine dispatches only those calls to it,
     which keeps a large catalog cheap. `needs` names identifiers or keywords the rule
     cannot fire without (`{"random"}`); the engine skips files that contain none of them.
-    `when` lists the preconditions of a FUNCTION rule (see `Precondition`).
     """
     targets = on if isinstance(on, tuple) else (on,)
     for target in targets:
@@ -150,16 +113,11 @@ def rule(
         raise TypeError(f"{rule_id}: 'calls' filters ast.Call nodes; add ast.Call to 'on'")
     callee_names = frozenset(calls) if calls is not None else None
     words = _needed_words(rule_id, needs)
-    preconditions = tuple(when)
-    if preconditions and targets != (FUNCTION,):
-        raise TypeError(f"{rule_id}: 'when' is for rules on=FUNCTION only")
-    if not all(isinstance(pre, Precondition) for pre in preconditions):
-        raise TypeError(f"{rule_id}: 'when' takes Precondition objects")
 
     def register(check: Callable) -> Callable:
         if rule_id in _RULES and _RULES[rule_id].module != check.__module__:
             raise ValueError(f"rule {rule_id} is registered twice ({_RULES[rule_id].module}, {check.__module__})")
-        _RULES[rule_id] = Rule(rule_id, severity, check, targets, precision, check.__module__, callee_names, words, preconditions)
+        _RULES[rule_id] = Rule(rule_id, severity, check, targets, precision, check.__module__, callee_names, words)
         return check
 
     return register

@@ -12,7 +12,7 @@ import pytest
 
 from analyzer.engine import ScanOptions, decode_source, scan_source
 from analyzer.model import Severity
-from analyzer.registry import FUNCTION, MODULE, OF_FACTS, OF_FILE, OF_NAME, Precondition, Report, Rule, rule
+from analyzer.registry import FUNCTION, MODULE, Report, Rule
 
 
 def make_rule(rule_id: str, check, on, severity: Severity = Severity.BLOCK, precision: float = 1.0) -> Rule:
@@ -300,54 +300,3 @@ def test_one_options_object_dispatches_each_file_by_its_own_text():
     assert scan_source("async def f():\n    pass\n", "a.py", options).findings
     assert not scan_source("def f():\n    pass\n", "b.py", options).findings
     assert scan_source("async def f():\n    pass\n", "c.py", options).findings
-
-
-# ---------------------------------------------------------------- FUNCTION rules' preconditions (`when=`)
-
-NAMED_SAVE = Precondition("named save_*", OF_NAME, lambda name: name.startswith("save_"))
-HAS_TRY = Precondition("has a try", OF_FACTS, lambda fn: fn.tries)
-NOT_IN_TESTS = Precondition("outside tests", OF_FILE, lambda ctx: not ctx.is_test_file)
-
-
-def guarded(rule_id: str, *when: Precondition) -> Rule:
-    return Rule(rule_id, Severity.WARN, flag_every_function, (FUNCTION,), 1.0, __name__, when=when)
-
-
-def flagged(source: str, rules: list[Rule], path: str = "app.py") -> list[tuple[str, int]]:
-    return [(f.rule_id, f.line) for f in scan_source(source, path, ScanOptions(rules=rules)).findings]
-
-
-def test_a_rule_is_called_only_for_functions_meeting_all_its_preconditions():
-    source = "def save_user():\n    try:\n        pass\n    except E:\n        pass\n\ndef save_order():\n    pass\n\ndef load():\n    try:\n        pass\n    finally:\n        pass\n"
-    both = guarded("TEST_BOTH", NAMED_SAVE, HAS_TRY)
-    named = guarded("TEST_NAMED", NAMED_SAVE)
-    assert flagged(source, [both, named]) == [("TEST_BOTH", 1), ("TEST_NAMED", 1), ("TEST_NAMED", 7)]
-
-
-def test_a_file_precondition_that_fails_skips_the_rule_for_the_whole_file():
-    rules = [guarded("TEST_OUTSIDE_TESTS", NOT_IN_TESTS)]
-    assert flagged("def f():\n    pass\n", rules, "tests/test_app.py") == []
-    assert flagged("def f():\n    pass\n", rules, "app.py") == [("TEST_OUTSIDE_TESTS", 1)]
-
-
-def test_a_rule_without_preconditions_is_always_called():
-    source = "def save_a():\n    pass\n\ndef other():\n    pass\n"
-    assert flagged(source, [guarded("TEST_GUARDED", NAMED_SAVE), FLAG_FUNCTIONS]) == [
-        ("TEST_FLAG_FUNCTIONS", 1),
-        ("TEST_GUARDED", 1),
-        ("TEST_FLAG_FUNCTIONS", 4),
-    ]
-
-
-def test_a_precondition_shared_by_rules_is_evaluated_once_per_function():
-    calls = []
-    counted = Precondition("counted", OF_FACTS, lambda fn: calls.append(fn.name) or True)
-    flagged("def f():\n    pass\n\ndef g():\n    pass\n", [guarded("TEST_A", counted), guarded("TEST_B", counted)])
-    assert calls == ["f", "g"]
-
-
-def test_preconditions_are_for_function_rules_and_of_a_known_kind():
-    with pytest.raises(TypeError):
-        rule("TEST_NODE_WHEN", Severity.WARN, on=ast.Call, precision=1.0, when=(NAMED_SAVE,))
-    with pytest.raises(ValueError):
-        Precondition("bad", "module", bool)

@@ -35,8 +35,7 @@ from typing import Iterator
 
 from analyzer.facts import CallFact, FunctionFacts
 from analyzer.model import Severity
-from analyzer.preconditions import NOT_IN_TEST_FILE
-from analyzer.registry import FUNCTION, OF_NAME, Precondition, Report, rule
+from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules._pure_calls import REBINDABLE_STR_METHODS, STR_QUERY_METHODS
 from analyzer.vocabulary import is_abstract_or_overload, is_pure_call, is_stub_body, is_write_call, success_signature
 
@@ -61,12 +60,7 @@ _INERT_CALLS = frozenset(
 _SKIP_DECORATORS = ("property", "cached_property", "setter", "fixture", "contextmanager", "asynccontextmanager", "abstractmethod")
 
 
-_NAMED_LIKE_AN_ACTION = Precondition(
-    "named like an action", OF_NAME, lambda name: not name.endswith(_NOUN_SUFFIXES) and (_ACTION_NAME.match(name) or name in _ACTION_METHODS)
-)
-
-
-@rule("ACTION_WITHOUT_EFFECT", Severity.BLOCK, on=FUNCTION, precision=0.9, when=(NOT_IN_TEST_FILE, _NAMED_LIKE_AN_ACTION))
+@rule("ACTION_WITHOUT_EFFECT", Severity.BLOCK, on=FUNCTION, precision=0.9)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if not _promises_action(fn) or ctx.is_test_file or fn.parent is not None:
         return  # nested functions are callbacks shaped by their caller

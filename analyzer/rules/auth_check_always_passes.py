@@ -34,8 +34,7 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts
 from analyzer.model import Severity
-from analyzer.preconditions import HAS_PARAMS, HAS_RETURN
-from analyzer.registry import FUNCTION, OF_NAME, Precondition, Report, rule
+from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules._constant_answers import constant_answer, is_deliberate_default, judged_params
 
 _AUTH_NAME = re.compile(
@@ -64,11 +63,7 @@ def _is_principal(name: str) -> bool:
     return name in _PRINCIPALS or name.endswith(("_user", "_token")) or name.startswith("user_")
 
 
-# is_auth_check's name half: the principal parameter it may also require is checked by the rule.
-_NAMED_LIKE_AN_AUTH_CHECK = Precondition("named like an access check", OF_NAME, lambda name: _AUTH_NAME.match(name) or _CAN_ACTION.match(name))
-
-
-@rule("AUTH_CHECK_ALWAYS_PASSES", Severity.BLOCK, on=FUNCTION, precision=0.9, when=(HAS_RETURN, HAS_PARAMS, _NAMED_LIKE_AN_AUTH_CHECK))
+@rule("AUTH_CHECK_ALWAYS_PASSES", Severity.BLOCK, on=FUNCTION, precision=0.9)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if not is_auth_check(fn):
         return

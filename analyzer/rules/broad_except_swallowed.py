@@ -40,8 +40,7 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts, HandlerFact
 from analyzer.model import Severity
-from analyzer.preconditions import HAS_TRY, NOT_IN_TEST_FILE
-from analyzer.registry import FUNCTION, OF_NAME, Precondition, Report, rule
+from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules import silent_failure
 from analyzer.rules.bare_except import reraises
 from analyzer.rules._statements import BROAD_EXCEPTIONS, is_pass_only
@@ -51,10 +50,7 @@ _REPORTING_CALLS = frozenset({"exception", "print_exc", "format_exc", "print_exc
 _REPORTING_WORDS = ("error", "fail", "warn", "report", "alert", "notify", "abort", "exception", "traceback")
 
 
-_NOT_TEARDOWN = Precondition("not a teardown function", OF_NAME, lambda name: name not in TEARDOWN_FUNCTIONS)
-
-
-@rule("BROAD_EXCEPT_SWALLOWED", Severity.WARN, on=FUNCTION, precision=0.78, when=(HAS_TRY, NOT_IN_TEST_FILE, _NOT_TEARDOWN))
+@rule("BROAD_EXCEPT_SWALLOWED", Severity.WARN, on=FUNCTION, precision=0.78)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if not fn.tries or fn.name in TEARDOWN_FUNCTIONS or ctx.is_test_file:
         return

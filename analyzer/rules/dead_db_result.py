@@ -40,7 +40,6 @@ from typing import Iterator
 
 from analyzer.facts import CallFact, FunctionFacts
 from analyzer.model import Severity
-from analyzer.preconditions import HAS_CALLS
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.vocabulary import call_chain_text, describe_db_read, is_select_construct, is_select_sql, reads_for_a_lock
 
@@ -51,7 +50,7 @@ _NOT_FOUND = ("DoesNotExist", "ObjectDoesNotExist", "NoResultFound", "MultipleRe
 _WHOLE_SCOPE_READERS = frozenset({"locals", "vars"})
 
 
-@rule("DEAD_DB_RESULT", Severity.BLOCK, on=FUNCTION, precision=0.95, when=(HAS_CALLS,))
+@rule("DEAD_DB_RESULT", Severity.BLOCK, on=FUNCTION, precision=0.95)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     reports = [*_unread_results(fn), *_unfetched_selects(fn)]
     if not reports or any(call.attr in _WHOLE_SCOPE_READERS and isinstance(call.node.func, ast.Name) for call in fn.calls):

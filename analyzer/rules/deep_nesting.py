@@ -51,13 +51,10 @@ from typing import Iterator
 from analyzer.complexity import NESTING_THRESHOLD
 from analyzer.facts import FunctionFacts
 from analyzer.model import Severity
-from analyzer.registry import FUNCTION, OF_FACTS, Precondition, Report, rule
+from analyzer.registry import FUNCTION, Report, rule
 
 
-_NESTED_DEEPLY = Precondition("nested too deep", OF_FACTS, lambda fn: fn.nesting is not None and fn.nesting.depth > NESTING_THRESHOLD)
-
-
-@rule("DEEP_NESTING", Severity.WARN, on=FUNCTION, precision=0.97, when=(_NESTED_DEEPLY,))
+@rule("DEEP_NESTING", Severity.WARN, on=FUNCTION, precision=0.97)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     nesting = fn.nesting
     if nesting is None or nesting.depth <= NESTING_THRESHOLD:

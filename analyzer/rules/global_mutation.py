@@ -47,7 +47,6 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts, dotted_name
 from analyzer.model import Severity
-from analyzer.preconditions import NOT_IN_TEST_FILE
 from analyzer.registry import FUNCTION, Report, rule
 
 _MUTATORS = frozenset(
@@ -61,7 +60,7 @@ _CONTAINER_CALLS = frozenset(
 )
 
 
-@rule("GLOBAL_MUTATION", Severity.WARN, on=FUNCTION, precision=0.93, when=(NOT_IN_TEST_FILE,))
+@rule("GLOBAL_MUTATION", Severity.WARN, on=FUNCTION, precision=0.93)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if ctx.is_test_file or _is_decorator(fn):
         return

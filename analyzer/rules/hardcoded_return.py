@@ -32,8 +32,7 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts
 from analyzer.model import Severity
-from analyzer.preconditions import HAS_PARAMS, HAS_RETURN
-from analyzer.registry import FUNCTION, OF_NAME, Precondition, Report, rule
+from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules._constant_answers import (
     constant_answer,
     docstring,
@@ -52,10 +51,7 @@ _COMPUTES = re.compile(
 _FEATURE_FLAG = re.compile(r"(enabled|feature|flag|toggle|supported|available)")
 
 
-_NAMED_LIKE_A_COMPUTATION = Precondition("named like a computation", OF_NAME, lambda name: _COMPUTES.match(name) and not name.endswith("__"))
-
-
-@rule("HARDCODED_RETURN", Severity.WARN, on=FUNCTION, precision=0.8, when=(HAS_RETURN, HAS_PARAMS, _NAMED_LIKE_A_COMPUTATION))
+@rule("HARDCODED_RETURN", Severity.WARN, on=FUNCTION, precision=0.8)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if not _COMPUTES.match(fn.name) or fn.name.endswith("__"):
         return

@@ -41,13 +41,10 @@ from typing import Iterator
 from analyzer.complexity import COMPLEXITY_THRESHOLD
 from analyzer.facts import FunctionFacts
 from analyzer.model import Severity
-from analyzer.registry import FUNCTION, OF_FACTS, Precondition, Report, rule
+from analyzer.registry import FUNCTION, Report, rule
 
 
-_TOO_COMPLEX = Precondition("too complex", OF_FACTS, lambda fn: fn.complexity > COMPLEXITY_THRESHOLD)
-
-
-@rule("HIGH_COMPLEXITY", Severity.WARN, on=FUNCTION, precision=0.97, when=(_TOO_COMPLEX,))
+@rule("HIGH_COMPLEXITY", Severity.WARN, on=FUNCTION, precision=0.97)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     complexity = fn.complexity
     if complexity <= COMPLEXITY_THRESHOLD:

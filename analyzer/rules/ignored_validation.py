@@ -30,7 +30,6 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts
 from analyzer.model import Severity
-from analyzer.preconditions import HAS_CALLS, NOT_IN_TEST_FILE
 from analyzer.registry import FUNCTION, Report, rule
 
 _VALIDATION_CALL = re.compile(r"^_*(validate|check|verify|is_valid|isvalid|has_valid)(_|$)|^_*(validate|verify|check)[A-Z]|^_*isValid")
@@ -40,7 +39,7 @@ _NOT_VERDICTS = frozenset({"check_output", "check_call", "check_returncode"})
 _PREDICATE_CALL = re.compile(r"^_*(is_valid|isvalid|has_valid|is_[a-z0-9_]*valid)[a-z0-9_]*$|^_*isValid")
 
 
-@rule("IGNORED_VALIDATION", Severity.BLOCK, on=FUNCTION, precision=0.9, when=(NOT_IN_TEST_FILE, HAS_CALLS))
+@rule("IGNORED_VALIDATION", Severity.BLOCK, on=FUNCTION, precision=0.9)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if ctx.is_test_file:
         return

@@ -39,7 +39,6 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts, Param
 from analyzer.model import Severity
-from analyzer.preconditions import HAS_PARAMS
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.vocabulary import (
     docstring_of,
@@ -81,7 +80,7 @@ _CONSTANT_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Bin
                    ast.boolop, ast.cmpop, ast.Starred)
 
 
-@rule("INPUT_OUTPUT_DISCONNECTED", Severity.BLOCK, on=FUNCTION, precision=0.78, when=(HAS_PARAMS,))
+@rule("INPUT_OUTPUT_DISCONNECTED", Severity.BLOCK, on=FUNCTION, precision=0.78)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     # Most functions use every parameter, most of them directly in a return or an effect:
     # decide that first, choosing the judged parameters, the closure and the exemptions cost more.

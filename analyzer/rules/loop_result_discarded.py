@@ -37,7 +37,6 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts, dotted_name
 from analyzer.model import Severity
-from analyzer.preconditions import HAS_ASSIGNS
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules._statements import LOOP_NODES, SCOPE_NODES
 
@@ -47,7 +46,7 @@ _EMPTY_CONSTRUCTORS = frozenset({"list", "dict", "set", "str", "int", "float", "
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
-@rule("LOOP_RESULT_DISCARDED", Severity.BLOCK, on=FUNCTION, precision=0.93, when=(HAS_ASSIGNS,))
+@rule("LOOP_RESULT_DISCARDED", Severity.BLOCK, on=FUNCTION, precision=0.93)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     candidates = _empty_starts(fn)
     if not candidates or any(call.name in _INTROSPECTION for call in fn.calls):

@@ -33,7 +33,7 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts
 from analyzer.model import Severity
-from analyzer.registry import FUNCTION, OF_NAME, Precondition, Report, rule
+from analyzer.registry import FUNCTION, Report, rule
 from analyzer.vocabulary import (
     SUCCESS_WORDS,
     is_abstract_or_overload,
@@ -64,12 +64,7 @@ _KNOWN_HARMLESS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "
                              "enumerate", "zip", "range", "format", "type", "id", "super"})
 
 
-_NAMED_LIKE_A_WRITE = Precondition(
-    "named like a write", OF_NAME, lambda name: not name.endswith(_NOUN_SUFFIXES) and (_PERSISTENCE_NAME.match(name) or name in _PERSISTENCE_METHODS)
-)
-
-
-@rule("MISSING_WRITE", Severity.BLOCK, on=FUNCTION, precision=0.9, when=(_NAMED_LIKE_A_WRITE,))
+@rule("MISSING_WRITE", Severity.BLOCK, on=FUNCTION, precision=0.9)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if not _promises_persistence(fn) or is_abstract_or_overload(fn) or is_stub_body(fn):
         return

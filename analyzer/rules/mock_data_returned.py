@@ -32,8 +32,7 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts
 from analyzer.model import Severity
-from analyzer.preconditions import HAS_PARAMS, HAS_RETURN, NOT_IN_TEST_FILE
-from analyzer.registry import FUNCTION, OF_NAME, Precondition, Report, rule
+from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules._constant_answers import judged_params
 from analyzer.vocabulary import is_abstract_or_overload
 
@@ -42,10 +41,7 @@ _NOT_A_LOOKUP = re.compile(r"(_choices|_options|_columns|_fields|_fieldsets|_hea
 _SAMPLE_CONTAINER = re.compile(r"mock|fake|dummy|sample|example|demo|fixture|stub|in_?memory", re.IGNORECASE)
 
 
-_NAMED_LIKE_A_LOOKUP = Precondition("named like a lookup", OF_NAME, lambda name: _LOOKUP_NAME.match(name) and not _NOT_A_LOOKUP.search(name))
-
-
-@rule("MOCK_DATA_RETURNED", Severity.BLOCK, on=FUNCTION, precision=0.9, when=(NOT_IN_TEST_FILE, HAS_RETURN, HAS_PARAMS, _NAMED_LIKE_A_LOOKUP))
+@rule("MOCK_DATA_RETURNED", Severity.BLOCK, on=FUNCTION, precision=0.9)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if not _LOOKUP_NAME.match(fn.name) or _NOT_A_LOOKUP.search(fn.name) or ctx.is_test_file:
         return

@@ -34,7 +34,7 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts, Param, dotted_name
 from analyzer.model import Severity
-from analyzer.registry import FUNCTION, OF_FACTS, Precondition, Report, rule
+from analyzer.registry import FUNCTION, Report, rule
 
 MUTATING_METHODS = frozenset(
     {"append", "extend", "insert", "remove", "pop", "clear", "update", "setdefault", "add", "discard", "popitem", "sort", "reverse", "appendleft", "extendleft", "difference_update", "intersection_update", "symmetric_difference_update"}
@@ -45,11 +45,7 @@ _MUTABLE_FACTORIES = frozenset(
 _DELIBERATE = ("cache", "memo")
 
 
-# kw_defaults holds None for a keyword-only parameter without a default.
-_HAS_DEFAULTS = Precondition("has a parameter default", OF_FACTS, lambda fn: fn.node.args.defaults or any(fn.node.args.kw_defaults))
-
-
-@rule("MUTABLE_DEFAULT_ARGUMENT", Severity.BLOCK, on=FUNCTION, precision=0.9, when=(_HAS_DEFAULTS,))
+@rule("MUTABLE_DEFAULT_ARGUMENT", Severity.BLOCK, on=FUNCTION, precision=0.9)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     for param in fn.params:
         if param.default is None or not _is_mutable(param.default):

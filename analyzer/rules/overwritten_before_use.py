@@ -29,7 +29,6 @@ from typing import Iterator
 
 from analyzer.facts import AssignFact, FunctionFacts
 from analyzer.model import Severity
-from analyzer.preconditions import HAS_ASSIGNS, NOT_IN_TEST_FILE
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules._statements import SCOPE_NODES, child_blocks, one_line, reads_name, same_code
 from analyzer.vocabulary import callee_parts, is_pure_call
@@ -37,7 +36,7 @@ from analyzer.vocabulary import callee_parts, is_pure_call
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
-@rule("OVERWRITTEN_BEFORE_USE", Severity.BLOCK, on=FUNCTION, precision=0.88, when=(NOT_IN_TEST_FILE, HAS_ASSIGNS))
+@rule("OVERWRITTEN_BEFORE_USE", Severity.BLOCK, on=FUNCTION, precision=0.88)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if ctx.is_test_file:
         return

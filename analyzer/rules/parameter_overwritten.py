@@ -30,7 +30,6 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts, Param
 from analyzer.model import Severity
-from analyzer.preconditions import HAS_PARAMS
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules._statements import one_line
 from analyzer.vocabulary import is_abstract_or_overload
@@ -38,7 +37,7 @@ from analyzer.vocabulary import is_abstract_or_overload
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
-@rule("PARAMETER_OVERWRITTEN", Severity.BLOCK, on=FUNCTION, precision=0.88, when=(HAS_PARAMS,))
+@rule("PARAMETER_OVERWRITTEN", Severity.BLOCK, on=FUNCTION, precision=0.88)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     assigned_names = fn.assigned
     if not any(p.name in assigned_names for p in fn.params):

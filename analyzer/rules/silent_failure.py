@@ -48,7 +48,6 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts, HandlerFact, TryFact
 from analyzer.model import Severity
-from analyzer.preconditions import HAS_TRY
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.vocabulary import success_signature
 
@@ -72,7 +71,7 @@ _DELIBERATE = re.compile(
 _FAILURE_WORDS = ("fail", "error", "retry", "alert", "abort", "report", "notify", "dead_letter", "quarantine")
 
 
-@rule("SILENT_FAILURE", Severity.BLOCK, on=FUNCTION, precision=0.92, when=(HAS_TRY,))
+@rule("SILENT_FAILURE", Severity.BLOCK, on=FUNCTION, precision=0.92)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     for try_fact in fn.tries:
         success_shapes = {sig for r in try_fact.body_returns if (sig := success_signature(r.value)) is not None}

@@ -38,8 +38,7 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts, dotted_name
 from analyzer.model import Severity
-from analyzer.preconditions import NOT_IN_TEST_FILE
-from analyzer.registry import FUNCTION, OF_FACTS, Precondition, Report, rule
+from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules._constant_answers import _subclassed_in_file, is_deliberate_default, overrides_foreign_method
 from analyzer.vocabulary import is_stub_body
 
@@ -49,10 +48,7 @@ _HOOK_NAME = re.compile(r"^_*(on|before|after|pre|post|handle|setup|teardown|set
 _PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 
 
-_STUB_BODY = Precondition("has an empty body", OF_FACTS, is_stub_body)
-
-
-@rule("STUB_IMPLEMENTATION", Severity.WARN, on=FUNCTION, precision=0.75, when=(NOT_IN_TEST_FILE, _STUB_BODY))
+@rule("STUB_IMPLEMENTATION", Severity.WARN, on=FUNCTION, precision=0.75)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     name = fn.name
     if not is_stub_body(fn) or name.startswith("__") or ctx.is_test_file:

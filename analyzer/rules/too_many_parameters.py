@@ -35,17 +35,13 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts
 from analyzer.model import Severity
-from analyzer.preconditions import NOT_IN_TEST_FILE
-from analyzer.registry import FUNCTION, OF_FACTS, Precondition, Report, rule
+from analyzer.registry import FUNCTION, Report, rule
 
 MAX_POSITIONAL = 7
 _FILLED_BY_NAME = ("overload", "command", "option", "argument", "fixture", "route", "get", "post", "put", "patch", "delete", "task", "validator", "field_validator", "model_validator")
 
 
-_MANY_PARAMETERS = Precondition("takes many parameters", OF_FACTS, lambda fn: len(fn.params) > MAX_POSITIONAL)
-
-
-@rule("TOO_MANY_PARAMETERS", Severity.WARN, on=FUNCTION, precision=0.95, when=(NOT_IN_TEST_FILE, _MANY_PARAMETERS))
+@rule("TOO_MANY_PARAMETERS", Severity.WARN, on=FUNCTION, precision=0.95)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if ctx.is_test_file or len(fn.params) <= MAX_POSITIONAL:
         return

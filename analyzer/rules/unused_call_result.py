@@ -30,7 +30,6 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts, dotted_name
 from analyzer.model import Severity
-from analyzer.preconditions import HAS_ASSIGNS, NOT_IN_TEST_FILE
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules._pure_calls import pure_call_text
 
@@ -45,7 +44,7 @@ _BOUND_PURE_CALLS = frozenset(
 _READS_LOCALS = frozenset({"locals", "vars", "eval", "exec", "currentframe"})
 
 
-@rule("UNUSED_CALL_RESULT", Severity.WARN, on=FUNCTION, precision=0.8, when=(HAS_ASSIGNS, NOT_IN_TEST_FILE))
+@rule("UNUSED_CALL_RESULT", Severity.WARN, on=FUNCTION, precision=0.8)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if not fn.assigns or ctx.is_test_file:
         return

@@ -42,7 +42,6 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts, dotted_name
 from analyzer.model import Severity
-from analyzer.preconditions import HAS_CALLS, NOT_IN_TEST_FILE
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules._strings import assigned_values
 from analyzer.sinks import sink_kind, sink_names
@@ -57,7 +56,7 @@ _SINK_NAMES = sink_names("hash")
 
 
 # Every hash sink is named md5, sha*, blake2* or hashlib.new.
-@rule("WEAK_PASSWORD_HASH", Severity.BLOCK, on=FUNCTION, precision=0.9, needs={"md5", "sha", "blake2"}, when=(NOT_IN_TEST_FILE, HAS_CALLS))
+@rule("WEAK_PASSWORD_HASH", Severity.BLOCK, on=FUNCTION, precision=0.9, needs={"md5", "sha", "blake2"})
 def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if ctx.module.calls_by_name.keys().isdisjoint(_SINK_NAMES) or ctx.is_test_file or (fn.class_name or "").endswith("Hasher"):
         return  # no call in the file so far is named like a hash
