@@ -13,10 +13,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
 import httpx
+import respx
 
 from standin_github import Recorded, Reply, Repo, StandinGitHub
 
@@ -133,3 +135,12 @@ class GatedStandin(StandinGitHub):
         for start in range(0, len(data), size):
             self.codeload_bytes_sent += len(data[start : start + size])
             yield data[start : start + size]
+
+
+@contextmanager
+def mounted(state: GatedStandin) -> Iterator[GatedStandin]:
+    """`state` answering, through respx, every request to its API base URL and to the codeload host."""
+    with respx.mock(assert_all_called=False) as mock:
+        mock.route(url__startswith=CODELOAD).mock(side_effect=state.codeload_handler)
+        mock.route(url__startswith=state.base_url).mock(side_effect=state.respx_handler)
+        yield state

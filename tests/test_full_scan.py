@@ -8,7 +8,6 @@ import stat
 import zipfile
 
 import pytest
-import respx
 from githubkit.exception import GitHubException
 
 from bot import gate
@@ -17,7 +16,7 @@ from bot.full_scan_report import FULL_SCAN_CHECK_NAME
 from bot.github import installation_client
 from bot.history import FULL_SCAN, REVIEW, ScanHistory, scan_record
 from bot.settings import load_settings
-from standin_gated import CODELOAD, GatedStandin, zipball_of
+from standin_gated import CODELOAD, GatedStandin, mounted, zipball_of
 
 BASE = "https://api.github.test"
 REPO = "octo/shop"
@@ -52,9 +51,7 @@ def standin(app_key, app_id):
     state = GatedStandin(app_id, app_key[1], BASE)
     state.add_repo(REPO, {"app/profiles.py": PROFILES, "legacy/billing.py": BILLING, "README.md": "shop\n", ".github/ainascan.yml": CONFIG})
     state.add_repo(STAR_REPO, {"README.md": "AINAScan\n"})
-    with respx.mock(assert_all_called=False) as mock:
-        mock.route(host="codeload.standin.test").mock(side_effect=state.codeload_handler)
-        mock.route(url__startswith=BASE).mock(side_effect=state.respx_handler)
+    with mounted(state):
         yield state
 
 

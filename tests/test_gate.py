@@ -8,14 +8,13 @@ import pytest
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-import respx
 
 from bot import gate
 from bot.events import RECORD_STAR, jobs_for
 from bot.gate import Access, cached_star, check, locked_comment, record_star, remember_star, starred_by, unknown_comment, web_url
 from bot.github import installation_client
 from bot.settings import Settings, get_settings, load_settings
-from standin_gated import GatedStandin
+from standin_gated import GatedStandin, mounted
 
 BASE = "https://api.github.test"
 REPO = "octo/shop"
@@ -32,8 +31,7 @@ def standin(app_key, app_id):
     state = GatedStandin(app_id, app_key[1], BASE)
     state.add_repo(REPO, {"README.md": "shop\n"})
     state.add_repo(STAR_REPO, {"README.md": "AINAScan\n"})
-    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
-        mock.route().mock(side_effect=state.respx_handler)
+    with mounted(state):
         yield state
 
 

@@ -9,7 +9,6 @@ import pytest
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-import respx
 
 from analyzer.model import Finding, Severity
 from bot.github import installation_client
@@ -17,7 +16,7 @@ from bot.history import REVIEW, ScanHistory
 from bot.publish import MAX_OUTPUT_CHARS, CheckResult
 from bot.review_history import after_review, with_trend_line
 from bot.settings import load_settings
-from standin_gated import GatedStandin
+from standin_gated import GatedStandin, mounted
 
 BASE = "https://api.github.test"
 REPO = "octo/shop"
@@ -35,8 +34,7 @@ def standin(app_key, settings):
     state = GatedStandin(settings.app_id, app_key[1], BASE)
     state.add_repo(REPO, {"README.md": "shop\n"})
     state.add_repo(STAR_REPO, {"README.md": "AINAScan\n"})
-    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
-        mock.route().mock(side_effect=state.respx_handler)
+    with mounted(state):
         yield state
 
 

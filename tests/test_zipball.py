@@ -5,13 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
-import respx
 from githubkit.exception import RequestFailed
 
 from bot.github import installation_client
 from bot.settings import load_settings
 from bot.zipball import DownloadTooLarge, download_zipball
-from standin_gated import GatedStandin, zipball_of
+from standin_gated import GatedStandin, mounted, zipball_of
 
 BASE = "https://api.github.test"
 REPO = "octo/shop"
@@ -22,9 +21,7 @@ def standin(app_key, redis_conn, redis_url):
     settings = load_settings(app_id=random.randint(10**6, 10**9), private_key=app_key[0], webhook_secret="s", github_api_url=BASE, redis_url=redis_url)
     state = GatedStandin(settings.app_id, app_key[1], BASE)
     state.sha = state.add_repo(REPO, {"app/mod.py": "X = 1\n", "README.md": "shop\n"})
-    with respx.mock(assert_all_called=False) as mock:
-        mock.route(host="codeload.standin.test").mock(side_effect=state.codeload_handler)
-        mock.route(url__startswith=BASE).mock(side_effect=state.respx_handler)
+    with mounted(state):
         with installation_client(settings, 1) as gh:
             state.gh = gh
             yield state
