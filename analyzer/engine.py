@@ -128,16 +128,17 @@ def decode_source(data: bytes, path: str) -> tuple[str | None, FileError | None]
 # ---------------------------------------------------------------- the walk
 
 # Fields that never hold child nodes (names, flags, operators, contexts).
-_SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "id", "attr", "arg", "name", "asname", "module", "level", "is_async", "conversion", "kwd_attrs", "rest", "names"})
+_SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "id", "attr", "arg", "name", "asname", "module", "level", "is_async", "conversion", "kwd_attrs", "rest", "names", "simple", "tag"})
 
 
 def _node_types(base: type = ast.AST) -> list[type]:
     return [sub for direct in base.__subclasses__() for sub in (direct, *_node_types(direct))]
 
 
-# The fields of each node type that may hold child nodes; () for leaves (a Constant's value is no node).
+# The fields of each node type that may hold child nodes; () for leaves (a Constant's value is no node, nor is
+# a MatchSingleton's). Every other field holds a node, a list of nodes or None: the walk looks up no other type.
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {
-    node_type: () if node_type is ast.Constant else tuple(f for f in node_type._fields if f not in _SKIP_FIELDS)
+    node_type: () if node_type in (ast.Constant, ast.MatchSingleton) else tuple(f for f in node_type._fields if f not in _SKIP_FIELDS)
     for node_type in _node_types()
 }
 
@@ -200,7 +201,7 @@ class _Binding:
     store_loads: list[set[str]] = field(default_factory=list)
 
 
-def _leaf(node: object) -> None:
+def _leaf(w: "_Walker", node: object) -> None:
     """Nothing below a leaf (a constant, a name string) to walk."""
 
 
@@ -214,10 +215,12 @@ class _Dispatch:
     call_rules_by_name: dict[str, list[Rule]]
     function_rules: list[Rule]
     module_rules: list[Rule]
+    # What the walk does with a node of each type: its node rules, then its fact handler or a plain descent.
+    handlers: dict[type, Callable[["_Walker", ast.AST], None]]
 
     @classmethod
     def of(cls, rules: list[Rule]) -> "_Dispatch":
-        dispatch = cls(list(rules), {}, {}, [], [])
+        dispatch = cls(list(rules), {}, {}, [], [], {})
         for rule in rules:
             for target in rule.targets:
                 if target == FUNCTION:
@@ -229,7 +232,31 @@ class _Dispatch:
                         dispatch.call_rules_by_name.setdefault(callee, []).append(rule)
                 else:
                     dispatch.node_rules.setdefault(target, []).append(rule)
+        for node_type in _CHILD_FIELDS:
+            dispatch.handlers[node_type] = _handler(node_type, dispatch.node_rules.get(node_type))
+        for value_type in _PLAIN_VALUES:
+            dispatch.handlers[value_type] = _leaf  # a dict literal's `**` entry has None for its key
         return dispatch
+
+
+# What a field the walk descends into may hold besides nodes: None, and plain values no AST in use has there yet.
+_PLAIN_VALUES = (type(None), str, bytes, int, float, complex, bool, type(...))
+
+
+def _handler(node_type: type, rules: list[Rule] | None) -> Callable[["_Walker", ast.AST], None]:
+    """One function per node type, called with the walker and the node: no lookup or bound method per node."""
+    descend = _SPECIAL.get(node_type) or (_children if _CHILD_FIELDS[node_type] else _leaf)
+    if not rules:
+        return descend
+    if descend is _leaf:
+        def run_rules(w: "_Walker", node: ast.AST) -> None:
+            w.run(rules, node, w.ctx.function)
+        return run_rules
+
+    def run_rules_and_descend(w: "_Walker", node: ast.AST) -> None:
+        w.run(rules, node, w.ctx.function)
+        descend(w, node)
+    return run_rules_and_descend
 
 
 def _rules_for(rules: list[Rule], source: str) -> list[Rule]:
@@ -256,7 +283,9 @@ def _rules_for(rules: list[Rule], source: str) -> list[Rule]:
 class _Walker:
     def __init__(self, ctx: FileContext, dispatch: "_Dispatch", emit: Callable[[Rule, Report, FunctionFacts | None], None]):
         self.ctx = ctx
+        self.parents = ctx.parents  # the same list: rules read it as ctx.parents
         self.emit = emit
+        self.handlers = dispatch.handlers
         self.node_rules = dispatch.node_rules
         self.call_rules_by_name = dispatch.call_rules_by_name
         self.function_rules = dispatch.function_rules
@@ -267,66 +296,29 @@ class _Walker:
         self.measures: list[_Measure] = [_Measure.throwaway()]
         self.pending_store: list[tuple[StoreFact, set[str], FunctionFacts]] = []
         self.rule_errors: list[str] = []
-        self.handlers: dict[type, Callable[[ast.AST], None]] = {}
         self.module_calls = ctx.module.calls_by_name
 
     # -- dispatch
 
     def visit(self, node: ast.AST) -> None:
-        (self.handlers.get(node.__class__) or self._handler_for(node.__class__))(node)
-
-    def _handler_for(self, node_type: type) -> Callable[[ast.AST], None]:
-        """One callable per node type: its node rules, then its fact handler or a plain descent."""
-        rules = self.node_rules.get(node_type, [])
-        special = _SPECIAL.get(node_type)
-        if special is not None:
-            descend = special.__get__(self)  # a bound method: no extra Python frame per node
-        elif not _CHILD_FIELDS.get(node_type):  # a leaf, or a plain value in a field (`AnnAssign.simple`)
-            descend = _leaf
-        else:
-            descend = self.children
-        if rules and descend is _leaf:
-            def handler(node, rules=rules):
-                self.run(rules, node, self.ctx.function)
-        elif rules:
-            def handler(node, rules=rules, descend=descend):
-                self.run(rules, node, self.ctx.function)
-                descend(node)
-        else:
-            handler = descend
-        self.handlers[node_type] = handler
-        return handler
+        self.handlers[node.__class__](self, node)
 
     def children(self, node: ast.AST) -> None:
-        parents = self.ctx.parents
-        parents.append(node)
-        handlers = self.handlers
-        for name in _CHILD_FIELDS[node.__class__]:
-            value = getattr(node, name)
-            if value is None:
-                continue
-            if value.__class__ is list:
-                for item in value:
-                    if item is not None:
-                        (handlers.get(item.__class__) or self._handler_for(item.__class__))(item)
-            else:
-                (handlers.get(value.__class__) or self._handler_for(value.__class__))(value)
-        parents.pop()
+        _children(self, node)
 
     def visit_list(self, nodes: list, parent: ast.AST) -> None:
-        parents = self.ctx.parents
+        parents = self.parents
         parents.append(parent)
         handlers = self.handlers
         for item in nodes:
-            if item is not None:
-                (handlers.get(item.__class__) or self._handler_for(item.__class__))(item)
+            handlers[item.__class__](self, item)
         parents.pop()
 
     def visit_one(self, node: ast.AST | None, parent: ast.AST) -> None:
         if node is not None:
-            parents = self.ctx.parents
+            parents = self.parents
             parents.append(parent)
-            (self.handlers.get(node.__class__) or self._handler_for(node.__class__))(node)
+            self.handlers[node.__class__](self, node)
             parents.pop()
 
     def run(self, rules: list[Rule], subject, function: FunctionFacts | None) -> None:
@@ -366,6 +358,21 @@ class _Walker:
 
 
 # ---------------------------------------------------------------- special handlers
+
+
+def _children(w: _Walker, node: ast.AST) -> None:
+    """Walk the child nodes of `node`, field by field, with `node` on top of the parents."""
+    parents = w.parents
+    parents.append(node)
+    handlers = w.handlers
+    for name in _CHILD_FIELDS[node.__class__]:
+        value = getattr(node, name)
+        if value.__class__ is list:
+            for item in value:
+                handlers[item.__class__](w, item)
+        elif value is not None:
+            handlers[value.__class__](w, value)
+    parents.pop()
 
 
 _LOAD, _STORE, _NAME, _ATTRIBUTE = ast.Load, ast.Store, ast.Name, ast.Attribute
@@ -413,15 +420,15 @@ def _attribute_or_subscript(w: _Walker, node: ast.Attribute | ast.Subscript) -> 
         parents = w.ctx.parents
         parents.append(node)
         value = node.value
-        (w.handlers.get(value.__class__) or w._handler_for(value.__class__))(value)
+        w.handlers[value.__class__](w, value)
         parents.pop()
     else:
-        w.children(node)
+        _children(w, node)
 
 
 def _arg(w: _Walker, node: ast.arg) -> None:
     if node.annotation is not None:  # most parameters have none: nothing below them to walk
-        w.children(node)
+        _children(w, node)
 
 
 def _open_binding(scope: _Scope) -> _Binding:
@@ -449,10 +456,10 @@ def _binding_statement(w: _Walker, node: ast.AST) -> None:
     scope = w.scope
     facts = scope.facts
     if facts is None:
-        w.children(node)
+        _children(w, node)
         return
     binding = _open_binding(scope)
-    w.children(node)
+    _children(w, node)
     _close_binding(w, scope, binding)
     node_type = node.__class__
     if node_type is ast.AugAssign:
@@ -477,7 +484,7 @@ def _for(w: _Walker, node: ast.For | ast.AsyncFor) -> None:
     # Only target and iterable bind; the body is ordinary statements.
     scope = w.scope
     if scope.facts is None:
-        w.children(node)
+        _children(w, node)
         return
     measure = w.measures[-1]
     measure.complexity += 1
@@ -495,7 +502,7 @@ def _for(w: _Walker, node: ast.For | ast.AsyncFor) -> None:
 def _with(w: _Walker, node: ast.With | ast.AsyncWith) -> None:
     scope = w.scope
     if scope.facts is None:
-        w.children(node)
+        _children(w, node)
         return
     measure = w.measures[-1]
     _open_block(measure, node)
@@ -512,7 +519,7 @@ def _return(w: _Walker, node: ast.Return) -> None:
     scope = w.scope
     facts = scope.facts
     if facts is None:
-        w.children(node)
+        _children(w, node)
         return
     names = w.collect(node.value, node) if node.value is not None else set()
     facts.return_names |= names
@@ -536,12 +543,12 @@ def _call(w: _Walker, node: ast.Call) -> None:
     if named_rules:
         w.run(named_rules, node, w.ctx.function)
     if facts is None:
-        w.children(node)
+        _children(w, node)
         return
     log = is_log_call(node)
     loaded = scope.loaded
     start = len(loaded)
-    w.children(node)
+    _children(w, node)
     (facts.logged_names if log else facts.effect_names).update(loaded[start:])
     parents = w.ctx.parents
     parent_type = parents[-1].__class__ if parents else None
@@ -558,10 +565,10 @@ def _effect_node(w: _Walker, node: ast.AST) -> None:
     scope = w.scope
     facts = scope.facts
     if facts is None:
-        w.children(node)
+        _children(w, node)
         return
     start = len(scope.loaded)
-    w.children(node)
+    _children(w, node)
     facts.effect_names.update(scope.loaded[start:])
     if isinstance(node, (ast.Yield, ast.YieldFrom)):
         facts.has_yield = True
@@ -576,7 +583,7 @@ def _effect_node(w: _Walker, node: ast.AST) -> None:
 def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast.IfExp | ast.Match) -> None:
     """The test decides what the function does: whatever it reads is an effect."""
     if w.scope.facts is None:
-        w.children(node)
+        _children(w, node)
         return
     measure = w.measures[-1]
     opens_block = _measure_condition(measure, node, w.ctx.parents)
@@ -589,9 +596,9 @@ def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast
         value = getattr(node, name)
         if value.__class__ is list:
             for item in value:
-                (handlers.get(item.__class__) or w._handler_for(item.__class__))(item)
+                handlers[item.__class__](w, item)
         elif value is not None:
-            (handlers.get(value.__class__) or w._handler_for(value.__class__))(value)
+            handlers[value.__class__](w, value)
     parents.pop()
     if opens_block:
         measure.blocks.pop()
@@ -619,7 +626,7 @@ def _measure_condition(measure: _Measure, node: ast.If | ast.While | ast.Assert 
 
 def _bool_op(w: _Walker, node: ast.BoolOp) -> None:
     w.measures[-1].complexity += len(node.values) - 1
-    w.children(node)
+    _children(w, node)
 
 
 def _global(w: _Walker, node: ast.Global | ast.Nonlocal) -> None:
@@ -631,7 +638,7 @@ def _global(w: _Walker, node: ast.Global | ast.Nonlocal) -> None:
 def _try(w: _Walker, node: ast.Try) -> None:
     scope = w.scope
     if scope.facts is None:
-        w.children(node)
+        _children(w, node)
         return
     measure = w.measures[-1]
     _open_block(measure, node)
@@ -774,7 +781,7 @@ def _module_import(w: _Walker, node: ast.Import | ast.ImportFrom) -> None:
                 w.ctx.module.imports.append((alias.name, node.lineno))
         elif node.level == 0 and node.module:
             w.ctx.module.imports.append((node.module, node.lineno))
-        w.children(node)
+        _children(w, node)
     else:
         _binding_statement(w, node)
 
@@ -906,9 +913,6 @@ def _walk(tree: ast.Module, source: str, path: str, options: ScanOptions) -> tup
         walker.run(walker.module_rules, ctx.module, None)
     except RecursionError:
         return [], FileError(path, "too-deep", "nesting too deep to analyze")
-    finally:
-        # The handlers refer back to the walker: without this the file's tree and facts would wait for the cyclic GC.
-        walker.handlers.clear()
     findings.sort(key=Finding.sort_key)
     if walker.rule_errors:
         return findings, FileError(path, "rule-error", "; ".join(walker.rule_errors[:3]))
