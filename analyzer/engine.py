@@ -30,6 +30,7 @@ from analyzer.facts import (
     ReturnFact,
     StoreFact,
     TryFact,
+    LOG_METHODS,
     dotted_name,
     is_log_call,
 )
@@ -190,15 +191,15 @@ def _is_elif(node: ast.If, parents: list[ast.AST]) -> bool:
     return parent.__class__ is ast.If and has_elif(parent) and parent.orelse[0] is node
 
 
-@dataclass
 class _Binding:
     """One statement that binds names: what it stores, and what it reads on the way."""
 
-    start: int  # where its reads begin in the scope's `loaded`
-    loads: set[str] = field(default_factory=set)  # set when the statement is closed
-    names: list[str] = field(default_factory=list)
-    stores: list[StoreFact] = field(default_factory=list)
-    store_loads: list[set[str]] = field(default_factory=list)
+    __slots__ = ("start", "names", "stores")
+
+    def __init__(self, start: int):
+        self.start = start  # where its reads begin in the scope's `loaded`
+        self.names: list[str] = []
+        self.stores: list[StoreFact] = []
 
 
 def _leaf(w: "_Walker", node: object) -> None:
@@ -405,25 +406,32 @@ def _name(w: _Walker, node: ast.Name) -> None:
         facts.effect_names.add(node.id)
 
 
-def _attribute_or_subscript(w: _Walker, node: ast.Attribute | ast.Subscript) -> None:
-    scope = w.scope
-    if node.ctx.__class__ is not _LOAD and scope.facts is not None:
-        root = node.value
-        while isinstance(root, (ast.Attribute, ast.Subscript)):
-            root = root.value
-        store = StoreFact(root.id if isinstance(root, ast.Name) else None, node, node.lineno)
-        scope.facts.stores.append(store)
-        if scope.binding:
-            scope.binding[-1].stores.append(store)
-        # Names inside the target (the subscript index, the root) count as read by the statement.
-    if node.__class__ is ast.Attribute:  # its one child, without children()'s loop over fields
-        parents = w.ctx.parents
-        parents.append(node)
-        value = node.value
-        w.handlers[value.__class__](w, value)
-        parents.pop()
-    else:
-        _children(w, node)
+def _record_store(scope: _Scope, node: ast.Attribute | ast.Subscript) -> None:
+    """`x.a = ...`, `x[k] = ...`, `del x.a`: a store into the object `x` holds."""
+    root = node.value
+    while root.__class__ is ast.Attribute or root.__class__ is ast.Subscript:
+        root = root.value
+    store = StoreFact(root.id if root.__class__ is _NAME else None, node, node.lineno)
+    scope.facts.stores.append(store)
+    if scope.binding:
+        scope.binding[-1].stores.append(store)
+    # Names inside the target (the subscript index, the root) count as read by the statement.
+
+
+def _attribute(w: _Walker, node: ast.Attribute) -> None:
+    if node.ctx.__class__ is not _LOAD and w.scope.facts is not None:
+        _record_store(w.scope, node)
+    parents = w.parents  # its one child, without _children()'s loop over fields
+    parents.append(node)
+    value = node.value
+    w.handlers[value.__class__](w, value)
+    parents.pop()
+
+
+def _subscript(w: _Walker, node: ast.Subscript) -> None:
+    if node.ctx.__class__ is not _LOAD and w.scope.facts is not None:
+        _record_store(w.scope, node)
+    _children(w, node)
 
 
 def _arg(w: _Walker, node: ast.arg) -> None:
@@ -438,17 +446,25 @@ def _open_binding(scope: _Scope) -> _Binding:
     return binding
 
 
-def _close_binding(w: _Walker, scope: _Scope, binding: _Binding) -> None:
-    """Each name bound depends on what the statement read; a global bound, or a store into an object, is an effect."""
+def _close_binding(w: _Walker, scope: _Scope, binding: _Binding) -> set[str]:
+    """Each name bound depends on what the statement read; a global bound, or a store into an object, is an effect.
+
+    Returns the names the statement read."""
     scope.binding.pop()
-    binding.loads = set(scope.loaded[binding.start:])
+    loads = set(scope.loaded[binding.start:])
     facts = scope.facts
+    depends_on = facts.depends_on
     for name in binding.names:
-        facts.depends_on.setdefault(name, set()).update(binding.loads)
+        depends = depends_on.get(name)
+        if depends is None:
+            depends_on[name] = set(loads)
+        else:
+            depends |= loads
         if name in facts.globals_declared:
-            facts.effect_names |= binding.loads  # assigning a global is a side effect
+            facts.effect_names |= loads  # assigning a global is a side effect
     for store in binding.stores:
-        w.pending_store.append((store, binding.loads, facts))
+        w.pending_store.append((store, loads, facts))
+    return loads
 
 
 def _binding_statement(w: _Walker, node: ast.AST) -> None:
@@ -460,7 +476,7 @@ def _binding_statement(w: _Walker, node: ast.AST) -> None:
         return
     binding = _open_binding(scope)
     _children(w, node)
-    _close_binding(w, scope, binding)
+    loads = _close_binding(w, scope, binding)
     node_type = node.__class__
     if node_type is ast.AugAssign:
         for name in binding.names:
@@ -469,7 +485,7 @@ def _binding_statement(w: _Walker, node: ast.AST) -> None:
         facts.assigns.append(AssignFact(node, binding.names, node.value, node.lineno))
     elif node_type is ast.comprehension:
         # The iterable decides what the comprehension does.
-        facts.effect_names |= binding.loads
+        facts.effect_names |= loads
         w.measures[-1].complexity += 1 + len(node.ifs)
     elif node_type is ast.Import or node_type is ast.ImportFrom:
         for alias in node.names:
@@ -492,8 +508,7 @@ def _for(w: _Walker, node: ast.For | ast.AsyncFor) -> None:
     binding = _open_binding(scope)
     w.visit_one(node.target, node)
     w.visit_one(node.iter, node)
-    _close_binding(w, scope, binding)
-    scope.facts.effect_names |= binding.loads  # the iterable decides what the loop does
+    scope.facts.effect_names |= _close_binding(w, scope, binding)  # the iterable decides what the loop does
     w.visit_list(node.body, node)
     w.visit_list(node.orelse, node)
     measure.blocks.pop()
@@ -509,8 +524,7 @@ def _with(w: _Walker, node: ast.With | ast.AsyncWith) -> None:
     for item in node.items:
         binding = _open_binding(scope)
         w.visit_one(item, node)
-        _close_binding(w, scope, binding)
-        scope.facts.effect_names |= binding.loads
+        scope.facts.effect_names |= _close_binding(w, scope, binding)
     w.visit_list(node.body, node)
     measure.blocks.pop()
 
@@ -545,7 +559,7 @@ def _call(w: _Walker, node: ast.Call) -> None:
     if facts is None:
         _children(w, node)
         return
-    log = is_log_call(node)
+    log = attr in _LOG_CALLEES and is_log_call(node)
     loaded = scope.loaded
     start = len(loaded)
     _children(w, node)
@@ -558,6 +572,10 @@ def _call(w: _Walker, node: ast.Call) -> None:
     facts.calls.append(fact)
     if handler is not None:
         handler.calls.append(fact)
+
+
+# The last names of every callee `is_log_call` may accept: most calls are told apart without calling it.
+_LOG_CALLEES = LOG_METHODS | {"print", "log"}
 
 
 def _effect_node(w: _Walker, node: ast.AST) -> None:
@@ -688,9 +706,13 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     measures = w.measures
     measures.append(_Measure.throwaway())  # the header counts neither here nor in the enclosing function
     # Decorators, defaults and annotations run in the enclosing scope; what they read is used.
-    w.effect(w.collect_list(node.decorator_list, node))
-    w.visit_one(node.args, node)
-    w.visit_one(node.returns, node)
+    if node.decorator_list:
+        w.effect(w.collect_list(node.decorator_list, node))
+    args = node.args
+    if args.defaults or args.kw_defaults or _annotated(args):
+        w.visit_one(args, node)
+    if node.returns is not None:
+        w.visit_one(node.returns, node)
     measure = measures[-1] = _Measure(1, Nesting(0, node.lineno, ()))
     in_class = bool(w.scope_kinds) and w.scope_kinds[-1] == "class"
     class_node = ctx.class_stack[-1] if in_class else None
@@ -703,8 +725,8 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         qualname=qual_prefix + node.name,
         class_name=class_node.name if class_node is not None else None,
         class_bases=list(w.class_bases[-1]) if class_node is not None else [],
-        decorators=[dotted_name(d) for d in node.decorator_list],
-        params=_params(node.args),
+        decorators=[dotted_name(d) for d in node.decorator_list] if node.decorator_list else [],
+        params=_params(args),
         parent=outer.facts,
     )
     if outer.facts is not None:
@@ -740,11 +762,19 @@ def _resolve_stores(w: _Walker, facts: FunctionFacts) -> None:
     w.pending_store = remaining
 
 
+def _annotated(args: ast.arguments) -> bool:
+    """Whether any parameter has an annotation (the walk visits a signature only for its defaults and annotations)."""
+    for arg in args.args:
+        if arg.annotation is not None:
+            return True
+    return any(arg is not None and arg.annotation is not None for arg in (*args.posonlyargs, args.vararg, *args.kwonlyargs, args.kwarg))
+
+
 def _params(args: ast.arguments) -> list[Param]:
-    params: list[Param] = []
-    positional = [*args.posonlyargs, *args.args]
-    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-    for arg, default in zip(positional, defaults):
+    positional = args.args if not args.posonlyargs else [*args.posonlyargs, *args.args]
+    undefaulted = len(positional) - len(args.defaults)
+    params = [Param(arg.arg, "positional", arg.lineno, None, arg.annotation) for arg in positional[:undefaulted]]
+    for arg, default in zip(positional[undefaulted:], args.defaults):
         params.append(Param(arg.arg, "positional", arg.lineno, default, arg.annotation))
     if args.vararg:
         params.append(Param(args.vararg.arg, "vararg", args.vararg.lineno, None, args.vararg.annotation))
@@ -788,8 +818,8 @@ def _module_import(w: _Walker, node: ast.Import | ast.ImportFrom) -> None:
 
 _SPECIAL: dict[type, Callable[[_Walker, ast.AST], None]] = {
     ast.Name: _name,
-    ast.Attribute: _attribute_or_subscript,
-    ast.Subscript: _attribute_or_subscript,
+    ast.Attribute: _attribute,
+    ast.Subscript: _subscript,
     ast.arg: _arg,
     ast.Assign: _binding_statement,
     ast.AugAssign: _binding_statement,
