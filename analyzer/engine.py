@@ -144,19 +144,21 @@ _CHILD_FIELDS: dict[type, tuple[str, ...]] = {
 }
 
 
-@dataclass(slots=True)
 class _Scope:
     """The walk's state inside one function (or the module, where facts is None)."""
 
-    facts: FunctionFacts | None
-    # The facts of the functions around this one, whose names a read here keeps alive.
-    enclosing: list[FunctionFacts] = field(default_factory=list)
-    # Every name read here, in order: what a sink (a call's arguments, a return value) reads is the slice
-    # appended while it was walked, so a read is one append however many sinks are open around it.
-    loaded: list[str] = field(default_factory=list)
-    binding: list["_Binding"] = field(default_factory=list)
-    handlers: list[HandlerFact] = field(default_factory=list)
-    try_bodies: list[TryFact] = field(default_factory=list)
+    __slots__ = ("facts", "enclosing", "loaded", "binding", "handlers", "try_bodies")
+
+    def __init__(self, facts: FunctionFacts | None, enclosing: list[FunctionFacts]):
+        self.facts = facts
+        # The facts of the functions around this one, whose names a read here keeps alive.
+        self.enclosing = enclosing
+        # Every name read here, in order: what a sink (a call's arguments, a return value) reads is the slice
+        # appended while it was walked, so a read is one append however many sinks are open around it.
+        self.loaded: list[str] = []
+        self.binding: list[_Binding] = []
+        self.handlers: list[HandlerFact] = []
+        self.try_bodies: list[TryFact] = []
 
 
 @dataclass(slots=True)
@@ -291,10 +293,12 @@ class _Walker:
         self.call_rules_by_name = dispatch.call_rules_by_name
         self.function_rules = dispatch.function_rules
         self.module_rules = dispatch.module_rules
-        self.scope = _Scope(None)  # the innermost function's (or the module's)
+        self.scope = _Scope(None, [])  # the innermost function's (or the module's)
         self.scope_kinds: list[str] = []  # "class" / "function", innermost last
         self.class_bases: list[list[str]] = []  # the dotted base names of each class around, innermost last
-        self.measures: list[_Measure] = [_Measure.throwaway()]
+        # What headers (decorators, defaults, annotations, class bases) and class bodies count goes here, unread.
+        self.throwaway = _Measure.throwaway()
+        self.measures: list[_Measure] = [self.throwaway]
         self.pending_store: list[tuple[StoreFact, set[str], FunctionFacts]] = []
         self.rule_errors: list[str] = []
         self.module_calls = ctx.module.calls_by_name
@@ -704,7 +708,7 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     ctx = w.ctx
     outer = w.scope
     measures = w.measures
-    measures.append(_Measure.throwaway())  # the header counts neither here nor in the enclosing function
+    measures.append(w.throwaway)  # the header counts neither here nor in the enclosing function
     # Decorators, defaults and annotations run in the enclosing scope; what they read is used.
     if node.decorator_list:
         w.effect(w.collect_list(node.decorator_list, node))
@@ -786,7 +790,7 @@ def _params(args: ast.arguments) -> list[Param]:
 
 
 def _class(w: _Walker, node: ast.ClassDef) -> None:
-    w.measures.append(_Measure.throwaway())  # a class is measured apart from the function around it
+    w.measures.append(w.throwaway)  # a class is measured apart from the function around it
     w.effect(w.collect_list(node.decorator_list, node))
     w.effect(w.collect_list(node.bases, node))
     w.visit_list(node.keywords, node)
