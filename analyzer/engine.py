@@ -248,7 +248,7 @@ _PLAIN_VALUES = (type(None), str, bytes, int, float, complex, bool, type(...))
 
 def _handler(node_type: type, rules: list[Rule] | None) -> Callable[["_Walker", ast.AST], None]:
     """One function per node type, called with the walker and the node: no lookup or bound method per node."""
-    descend = _SPECIAL.get(node_type) or (_children if _CHILD_FIELDS[node_type] else _leaf)
+    descend = _SPECIAL.get(node_type) or _DESCENTS[node_type]
     if not rules:
         return descend
     if descend is _leaf:
@@ -367,17 +367,37 @@ class _Walker:
 
 def _children(w: _Walker, node: ast.AST) -> None:
     """Walk the child nodes of `node`, field by field, with `node` on top of the parents."""
-    parents = w.parents
-    parents.append(node)
-    handlers = w.handlers
-    for name in _CHILD_FIELDS[node.__class__]:
-        value = getattr(node, name)
-        if value.__class__ is list:
-            for item in value:
-                handlers[item.__class__](w, item)
-        elif value is not None:
-            handlers[value.__class__](w, value)
-    parents.pop()
+    _DESCENTS[node.__class__](w, node)
+
+
+def _descents(node_types: list[type]) -> dict[type, Callable[[_Walker, ast.AST], None]]:
+    """`_children` for each node type, its fields written out as attribute reads.
+
+    Written out, because this is the walk's innermost loop: a loop over the field
+    names with getattr() costs twice as much per node. The source is made from the
+    ast module's own field names, nothing from the code being scanned, and compiled
+    once for every type together.
+    """
+    lines = []
+    for node_type in node_types:
+        lines += [f"def descend_{node_type.__name__}(w, node):", "    parents = w.parents", "    parents.append(node)", "    handlers = w.handlers"]
+        for name in _CHILD_FIELDS[node_type]:
+            lines += [
+                f"    value = node.{name}",
+                "    if value.__class__ is list:",
+                "        for item in value:",
+                "            handlers[item.__class__](w, item)",
+                "    elif value is not None:",
+                "        handlers[value.__class__](w, value)",
+            ]
+        lines.append("    parents.pop()")
+    namespace: dict[str, Callable[[_Walker, ast.AST], None]] = {}
+    exec(compile("\n".join(lines), "<analyzer.engine descents>", "exec"), namespace)  # noqa: S102
+    return {node_type: namespace[f"descend_{node_type.__name__}"] for node_type in node_types}
+
+
+_DESCENTS: dict[type, Callable[[_Walker, ast.AST], None]] = dict.fromkeys(_CHILD_FIELDS, _leaf)
+_DESCENTS.update(_descents([node_type for node_type, fields in _CHILD_FIELDS.items() if fields]))
 
 
 _LOAD, _STORE, _NAME, _ATTRIBUTE = ast.Load, ast.Store, ast.Name, ast.Attribute
@@ -709,14 +729,7 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     outer = w.scope
     measures = w.measures
     measures.append(w.throwaway)  # the header counts neither here nor in the enclosing function
-    # Decorators, defaults and annotations run in the enclosing scope; what they read is used.
-    if node.decorator_list:
-        w.effect(w.collect_list(node.decorator_list, node))
-    args = node.args
-    if args.defaults or args.kw_defaults or _annotated(args):
-        w.visit_one(args, node)
-    if node.returns is not None:
-        w.visit_one(node.returns, node)
+    _walk_header(w, node)
     measure = measures[-1] = _Measure(1, Nesting(0, node.lineno, ()))
     in_class = bool(w.scope_kinds) and w.scope_kinds[-1] == "class"
     class_node = ctx.class_stack[-1] if in_class else None
@@ -730,7 +743,7 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         class_name=class_node.name if class_node is not None else None,
         class_bases=list(w.class_bases[-1]) if class_node is not None else [],
         decorators=[dotted_name(d) for d in node.decorator_list] if node.decorator_list else [],
-        params=_params(args),
+        params=_params(node.args),
         parent=outer.facts,
     )
     if outer.facts is not None:
@@ -749,6 +762,17 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     w.scope = outer
     ctx.module.functions.append(facts)
     w.run(w.function_rules, facts, facts)
+
+
+def _walk_header(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    """Decorators, defaults and annotations run in the enclosing scope; what they read is used."""
+    if node.decorator_list:
+        w.effect(w.collect_list(node.decorator_list, node))
+    args = node.args
+    if args.defaults or args.kw_defaults or _annotated(args):
+        w.visit_one(args, node)
+    if node.returns is not None:
+        w.visit_one(node.returns, node)
 
 
 def _resolve_stores(w: _Walker, facts: FunctionFacts) -> None:
