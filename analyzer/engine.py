@@ -455,12 +455,12 @@ def _attribute(w: _Walker, node: ast.Attribute) -> None:
 def _subscript(w: _Walker, node: ast.Subscript) -> None:
     if node.ctx.__class__ is not _LOAD and w.scope.facts is not None:
         _record_store(w.scope, node)
-    _children(w, node)
+    _DESCENTS[node.__class__](w, node)
 
 
 def _arg(w: _Walker, node: ast.arg) -> None:
     if node.annotation is not None:  # most parameters have none: nothing below them to walk
-        _children(w, node)
+        _DESCENTS[node.__class__](w, node)
 
 
 def _open_binding(scope: _Scope) -> _Binding:
@@ -496,10 +496,10 @@ def _binding_statement(w: _Walker, node: ast.AST) -> None:
     scope = w.scope
     facts = scope.facts
     if facts is None:
-        _children(w, node)
+        _DESCENTS[node.__class__](w, node)
         return
     binding = _open_binding(scope)
-    _children(w, node)
+    _DESCENTS[node.__class__](w, node)
     loads = _close_binding(w, scope, binding)
     node_type = node.__class__
     if node_type is ast.AugAssign:
@@ -524,7 +524,7 @@ def _for(w: _Walker, node: ast.For | ast.AsyncFor) -> None:
     # Only target and iterable bind; the body is ordinary statements.
     scope = w.scope
     if scope.facts is None:
-        _children(w, node)
+        _DESCENTS[node.__class__](w, node)
         return
     measure = w.measures[-1]
     measure.complexity += 1
@@ -541,7 +541,7 @@ def _for(w: _Walker, node: ast.For | ast.AsyncFor) -> None:
 def _with(w: _Walker, node: ast.With | ast.AsyncWith) -> None:
     scope = w.scope
     if scope.facts is None:
-        _children(w, node)
+        _DESCENTS[node.__class__](w, node)
         return
     measure = w.measures[-1]
     _open_block(measure, node)
@@ -557,7 +557,7 @@ def _return(w: _Walker, node: ast.Return) -> None:
     scope = w.scope
     facts = scope.facts
     if facts is None:
-        _children(w, node)
+        _DESCENTS[node.__class__](w, node)
         return
     names = w.collect(node.value, node) if node.value is not None else set()
     facts.return_names |= names
@@ -581,12 +581,12 @@ def _call(w: _Walker, node: ast.Call) -> None:
     if named_rules:
         w.run(named_rules, node, w.ctx.function)
     if facts is None:
-        _children(w, node)
+        _DESCENTS[node.__class__](w, node)
         return
     log = attr in _LOG_CALLEES and is_log_call(node)
     loaded = scope.loaded
     start = len(loaded)
-    _children(w, node)
+    _DESCENTS[node.__class__](w, node)
     (facts.logged_names if log else facts.effect_names).update(loaded[start:])
     parents = w.ctx.parents
     parent_type = parents[-1].__class__ if parents else None
@@ -607,10 +607,10 @@ def _effect_node(w: _Walker, node: ast.AST) -> None:
     scope = w.scope
     facts = scope.facts
     if facts is None:
-        _children(w, node)
+        _DESCENTS[node.__class__](w, node)
         return
     start = len(scope.loaded)
-    _children(w, node)
+    _DESCENTS[node.__class__](w, node)
     facts.effect_names.update(scope.loaded[start:])
     if isinstance(node, (ast.Yield, ast.YieldFrom)):
         facts.has_yield = True
@@ -625,7 +625,7 @@ def _effect_node(w: _Walker, node: ast.AST) -> None:
 def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast.IfExp | ast.Match) -> None:
     """The test decides what the function does: whatever it reads is an effect."""
     if w.scope.facts is None:
-        _children(w, node)
+        _DESCENTS[node.__class__](w, node)
         return
     measure = w.measures[-1]
     opens_block = _measure_condition(measure, node, w.ctx.parents)
@@ -668,7 +668,7 @@ def _measure_condition(measure: _Measure, node: ast.If | ast.While | ast.Assert 
 
 def _bool_op(w: _Walker, node: ast.BoolOp) -> None:
     w.measures[-1].complexity += len(node.values) - 1
-    _children(w, node)
+    _DESCENTS[node.__class__](w, node)
 
 
 def _global(w: _Walker, node: ast.Global | ast.Nonlocal) -> None:
@@ -680,7 +680,7 @@ def _global(w: _Walker, node: ast.Global | ast.Nonlocal) -> None:
 def _try(w: _Walker, node: ast.Try) -> None:
     scope = w.scope
     if scope.facts is None:
-        _children(w, node)
+        _DESCENTS[node.__class__](w, node)
         return
     measure = w.measures[-1]
     _open_block(measure, node)
@@ -839,7 +839,7 @@ def _module_import(w: _Walker, node: ast.Import | ast.ImportFrom) -> None:
                 w.ctx.module.imports.append((alias.name, node.lineno))
         elif node.level == 0 and node.module:
             w.ctx.module.imports.append((node.module, node.lineno))
-        _children(w, node)
+        _DESCENTS[node.__class__](w, node)
     else:
         _binding_statement(w, node)
 
