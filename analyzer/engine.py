@@ -114,7 +114,7 @@ def decode_source(data: bytes, path: str) -> tuple[str | None, FileError | None]
     if b"\x00" in data:
         return None, FileError(path, "null-bytes", "file contains null bytes; not Python source")
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding = "utf-8" if _plainly_utf8(data) else tokenize.detect_encoding(io.BytesIO(data).readline)[0]
     except SyntaxError as exc:
         return None, FileError(path, "encoding", f"cannot determine encoding: {exc.msg if hasattr(exc, 'msg') else exc}")
     try:
@@ -124,6 +124,15 @@ def decode_source(data: bytes, path: str) -> tuple[str | None, FileError | None]
     if text.startswith(codecs.BOM_UTF8.decode("utf-8")):
         text = text[1:]
     return text, None
+
+
+def _plainly_utf8(data: bytes) -> bool:
+    """No BOM and no coding cookie in the first two lines: PEP 263 says UTF-8 (most files; spares detect_encoding)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return False
+    second_line_end = data.find(b"\n", data.find(b"\n") + 1)
+    head = data if second_line_end < 0 else data[:second_line_end]
+    return b"coding" not in head and head.isascii()
 
 
 # ---------------------------------------------------------------- the walk
