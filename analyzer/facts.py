@@ -155,50 +155,70 @@ class TryFact:
     handlers: list[HandlerFact] = field(default_factory=list)
 
 
-@dataclass(slots=True, eq=False)
 class FunctionFacts:
     """Everything rules know about one function, complete once its body has been walked."""
 
-    node: ast.FunctionDef | ast.AsyncFunctionDef
-    name: str
-    qualname: str
-    class_name: str | None
-    class_bases: list[str]
-    decorators: list[str]
-    params: list[Param]
-    parent: "FunctionFacts | None" = None
-    assigned: dict[str, list[int]] = field(default_factory=dict)
-    reads: dict[str, list[int]] = field(default_factory=dict)
-    calls: list[CallFact] = field(default_factory=list)
-    returns: list[ReturnFact] = field(default_factory=list)
-    assigns: list[AssignFact] = field(default_factory=list)
-    stores: list[StoreFact] = field(default_factory=list)
-    tries: list[TryFact] = field(default_factory=list)
-    raises: list[ast.Raise] = field(default_factory=list)
-    globals_declared: set[str] = field(default_factory=set)
-    has_yield: bool = False
-    has_await: bool = False
-    # name -> names read on the right-hand side of its assignments
-    depends_on: dict[str, set[str]] = field(default_factory=dict)
-    # names read directly in return values / in side effects
-    return_names: set[str] = field(default_factory=set)
-    effect_names: set[str] = field(default_factory=set)
-    # names read only as arguments of log calls
-    logged_names: set[str] = field(default_factory=set)
-    # McCabe complexity and the deepest block of the function's own body, as analyzer.complexity defines them
-    complexity: int = 1
-    nesting: Nesting | None = None
-    # The body without a leading docstring; set once, many rules read it.
-    body: list[ast.stmt] = field(init=False)
+    # A plain class rather than a dataclass: the walk makes one per function, and an __init__ that
+    # writes its empty containers as literals costs half as much as dataclass default factories.
+    __slots__ = (
+        "node", "name", "qualname", "class_name", "class_bases", "decorators", "params", "parent",
+        "assigned", "reads", "calls", "returns", "assigns", "stores", "tries", "raises", "globals_declared",
+        "has_yield", "has_await", "depends_on", "return_names", "effect_names", "logged_names",
+        "complexity", "nesting", "body", "_reaching", "_reaching_returns",
+    )
 
-    def __post_init__(self) -> None:
-        body = self.node.body
+    def __init__(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        *,
+        name: str,
+        qualname: str,
+        class_name: str | None,
+        class_bases: list[str],
+        decorators: list[str],
+        params: list[Param],
+        parent: "FunctionFacts | None" = None,
+    ):
+        self.node = node
+        self.name = name
+        self.qualname = qualname
+        self.class_name = class_name
+        self.class_bases = class_bases
+        self.decorators = decorators
+        self.params = params
+        self.parent = parent
+        self.assigned: dict[str, list[int]] = {}
+        self.reads: dict[str, list[int]] = {}
+        self.calls: list[CallFact] = []
+        self.returns: list[ReturnFact] = []
+        self.assigns: list[AssignFact] = []
+        self.stores: list[StoreFact] = []
+        self.tries: list[TryFact] = []
+        self.raises: list[ast.Raise] = []
+        self.globals_declared: set[str] = set()
+        self.has_yield = False
+        self.has_await = False
+        # name -> names read on the right-hand side of its assignments
+        self.depends_on: dict[str, set[str]] = {}
+        # names read directly in return values / in side effects
+        self.return_names: set[str] = set()
+        self.effect_names: set[str] = set()
+        # names read only as arguments of log calls
+        self.logged_names: set[str] = set()
+        # McCabe complexity and the deepest block of the function's own body, as analyzer.complexity defines them
+        self.complexity = 1
+        self.nesting: Nesting | None = None
+        # The body without a leading docstring; set once, many rules read it.
+        body = node.body
         first = body[0] if body else None
         if first.__class__ is ast.Expr and first.value.__class__ is ast.Constant and isinstance(first.value.value, str):
             body = body[1:]
-        self.body = body
-    _reaching: set[str] | None = None
-    _reaching_returns: set[str] | None = None
+        self.body: list[ast.stmt] = body
+        self._reaching: set[str] | None = None
+        self._reaching_returns: set[str] | None = None
+
+    def __repr__(self) -> str:
+        return f"FunctionFacts({self.qualname!r}, line={self.node.lineno})"
 
     @property
     def line(self) -> int:
