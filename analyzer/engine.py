@@ -809,15 +809,23 @@ def _walk_header(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> No
 
 def _resolve_stores(w: _Walker, facts: FunctionFacts) -> None:
     """`x.a = v` / `x[k] = v`: v flows into x; a side effect unless x holds a container the function made."""
+    if not w.pending_store:
+        return
     remaining = []
+    fresh: dict[str, bool] = {}  # holds_fresh_value() by root: it looks through every assignment of the function
     for store, loads, owner in w.pending_store:
         if owner is not facts:
             remaining.append((store, loads, owner))
             continue
         root = store.root
-        if root is not None:
-            facts.depends_on.setdefault(root, set()).update(loads - {root})
-        if root is None or not facts.holds_fresh_value(root):
+        if root is None:
+            facts.effect_names |= loads
+            continue
+        facts.depends_on.setdefault(root, set()).update(loads - {root})
+        holds_fresh = fresh.get(root)
+        if holds_fresh is None:
+            holds_fresh = fresh[root] = facts.holds_fresh_value(root)
+        if not holds_fresh:
             facts.effect_names |= loads
     w.pending_store = remaining
 
