@@ -432,7 +432,7 @@ _DESCENTS: dict[type, Callable[[_Walker, ast.AST], None]] = {
 _DESCENTS.update(_descents(_COMMON_DESCENTS))
 
 
-_LOAD, _STORE, _NAME, _ATTRIBUTE = ast.Load, ast.Store, ast.Name, ast.Attribute
+_LOAD, _STORE, _NAME, _ATTRIBUTE, _CALL, _EXPR = ast.Load, ast.Store, ast.Name, ast.Attribute, ast.Call, ast.Expr
 
 
 def _name(w: _Walker, node: ast.Name) -> None:
@@ -612,17 +612,18 @@ def _call(w: _Walker, node: ast.Call) -> None:
     named_rules = w.call_rules_by_name.get(attr)
     if named_rules:
         w.run(named_rules, node, w.ctx.function)
+    descend = _DESCENTS[_CALL]
     if facts is None:
-        _DESCENTS[node.__class__](w, node)
+        descend(w, node)
         return
     log = attr in _LOG_CALLEES and is_log_call(node)
     loaded = scope.loaded
     start = len(loaded)
-    _DESCENTS[node.__class__](w, node)
+    descend(w, node)
     (facts.logged_names if log else facts.effect_names).update(loaded[start:])
-    parents = w.ctx.parents
+    parents = w.parents
     parent_type = parents[-1].__class__ if parents else None
-    discarded = parent_type is ast.Expr or (parent_type is ast.Await and len(parents) > 1 and parents[-2].__class__ is ast.Expr)
+    discarded = parent_type is _EXPR or (parent_type is ast.Await and len(parents) > 1 and parents[-2].__class__ is _EXPR)
     handler = scope.handlers[-1] if scope.handlers else None
     fact = CallFact(node, attr, node.lineno, discarded, log)
     facts.calls.append(fact)
