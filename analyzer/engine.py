@@ -359,16 +359,23 @@ class _Walker:
         self.visit_one(node, parent)
         return set(loaded[start:])
 
-    def collect_list(self, nodes: list, parent: ast.AST) -> set[str]:
+    def visit_as_effect(self, node: ast.AST | None, parent: ast.AST) -> None:
+        """Visit `node`; whatever it reads is an effect of the function (a condition, a caught class)."""
+        loaded = self.scope.loaded
+        start = len(loaded)
+        self.visit_one(node, parent)
+        facts = self.scope.facts
+        if facts is not None:
+            facts.effect_names.update(loaded[start:])
+
+    def visit_list_as_effect(self, nodes: list, parent: ast.AST) -> None:
+        """Visit `nodes`; whatever they read is an effect (decorators, class bases)."""
         loaded = self.scope.loaded
         start = len(loaded)
         self.visit_list(nodes, parent)
-        return set(loaded[start:])
-
-    def effect(self, names: set[str]) -> None:
         facts = self.scope.facts
         if facts is not None:
-            facts.effect_names |= names
+            facts.effect_names.update(loaded[start:])
 
 
 # ---------------------------------------------------------------- special handlers
@@ -510,10 +517,12 @@ def _close_binding(w: _Walker, scope: _Scope, binding: _Binding) -> set[str]:
     loads = set(scope.loaded[binding.start:])
     facts = scope.facts
     depends_on = facts.depends_on
+    # The set itself can be a name's dependencies when nothing else holds it: one name bound, no store pending.
+    shared = len(binding.names) > 1 or bool(binding.stores)
     for name in binding.names:
         depends = depends_on.get(name)
         if depends is None:
-            depends_on[name] = set(loads)
+            depends_on[name] = set(loads) if shared else loads
         else:
             depends |= loads
         if name in facts.globals_declared:
@@ -663,7 +672,7 @@ def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast
     measure = w.measures[-1]
     opens_block = _measure_condition(measure, node, w.ctx.parents)
     node_type = node.__class__
-    w.effect(w.collect(node.subject if node_type is ast.Match else node.test, node))
+    w.visit_as_effect(node.subject if node_type is ast.Match else node.test, node)
     parents = w.ctx.parents
     parents.append(node)
     handlers = w.handlers
@@ -738,7 +747,7 @@ def _try(w: _Walker, node: ast.Try) -> None:
             scope.facts.assigned.setdefault(handler.name, []).append(handler.lineno)
         scope.handlers.append(handler_fact)
         if handler.type is not None:
-            w.effect(w.collect(handler.type, handler))
+            w.visit_as_effect(handler.type, handler)
         before = len(scope.facts.reads.get(handler.name, ())) if handler.name else 0
         w.visit_list(handler.body, handler)
         if handler.name and len(scope.facts.reads.get(handler.name, ())) > before:
@@ -800,7 +809,7 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
 def _walk_header(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     """Decorators, defaults and annotations run in the enclosing scope; what they read is used."""
     if node.decorator_list:
-        w.effect(w.collect_list(node.decorator_list, node))
+        w.visit_list_as_effect(node.decorator_list, node)
     args = node.args
     if args.defaults or args.kw_defaults or _annotated(args):
         w.visit_one(args, node)
@@ -856,8 +865,8 @@ def _params(args: ast.arguments) -> list[Param]:
 
 def _class(w: _Walker, node: ast.ClassDef) -> None:
     w.measures.append(w.throwaway)  # a class is measured apart from the function around it
-    w.effect(w.collect_list(node.decorator_list, node))
-    w.effect(w.collect_list(node.bases, node))
+    w.visit_list_as_effect(node.decorator_list, node)
+    w.visit_list_as_effect(node.bases, node)
     w.visit_list(node.keywords, node)
     facts = w.scope.facts
     if facts is not None:
