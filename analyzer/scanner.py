@@ -6,7 +6,6 @@ import fnmatch
 import functools
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -175,6 +174,8 @@ def _scan_parallel(items: list, scan_chunk: Callable[[list], list[FileResult]], 
         return result.sort()
     chunk_size = max(1, min(32, len(items) // (jobs * 4) or 1))
     chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
+    from concurrent.futures import ProcessPoolExecutor  # here, not at the top: multiprocessing costs a one-process scan ~10 ms to import
+
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,)) as pool:
         for results in pool.map(scan_chunk, chunks):
             for file_result in results:
