@@ -311,6 +311,7 @@ class _Walker:
         self.pending_store: list[tuple[StoreFact, set[str], FunctionFacts]] = []
         self.rule_errors: list[str] = []
         self.module_calls = ctx.module.calls_by_name
+        self.signature_rules = ast.arguments in dispatch.node_rules or ast.arg in dispatch.node_rules
 
     # -- dispatch
 
@@ -811,7 +812,8 @@ def _walk_header(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> No
     if node.decorator_list:
         w.visit_list_as_effect(node.decorator_list, node)
     args = node.args
-    if args.defaults or args.kw_defaults or _annotated(args):
+    # A bare signature holds nothing to walk, unless a rule wants its parameters themselves.
+    if args.defaults or args.kw_defaults or _annotated(args) or w.signature_rules:
         w.visit_one(args, node)
     if node.returns is not None:
         w.visit_one(node.returns, node)

@@ -277,6 +277,26 @@ def test_except_handlers_reach_node_rules_inside_and_outside_functions():
     assert sorted(seen) == [(4, True), (8, True)]
 
 
+def test_parameter_rules_see_bare_signatures_that_the_walk_otherwise_skips():
+    seen = []
+
+    def check(node, ctx):
+        seen.append(node.arg)
+
+    rule = Rule("ARG_PROBE", Severity.WARN, check, (ast.arg,), 0.5, __name__)
+    source = "def f(a, b):\n    return a\n\nclass C:\n    def m(self, c: int = 1):\n        return c\n"
+    scan_source(source, "a.py", ScanOptions(rules=[rule]))
+    assert seen == ["a", "b", "self", "c"]
+
+
+def test_fields_that_hold_plain_values_are_not_walked_as_nodes():
+    # AnnAssign.simple is an int, MatchSingleton.value a constant: the walk must step over both.
+    source = "def f(x):\n    y: int = 1\n    match x:\n        case None:\n            return y\n    return 0\n"
+    result = scan_source(source, "a.py", ScanOptions(rules=[FLAG_FUNCTIONS]))
+    assert result.error is None
+    assert [f.line for f in result.findings] == [1]
+
+
 NEEDS_ASYNC = Rule("TEST_NEEDS_ASYNC", Severity.WARN, flag_every_function, (FUNCTION,), 1.0, __name__, needs=("async", "await"))
 
 
