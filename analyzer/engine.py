@@ -25,12 +25,12 @@ from analyzer.facts import (
     CallFact,
     FunctionFacts,
     HandlerFact,
+    LOG_METHODS,
     ModuleFacts,
     Param,
     ReturnFact,
     StoreFact,
     TryFact,
-    LOG_METHODS,
     dotted_name,
     is_log_call,
 )
@@ -247,11 +247,12 @@ class _Dispatch:
         for node_type in _CHILD_FIELDS:
             dispatch.handlers[node_type] = _handler(node_type, dispatch.node_rules.get(node_type))
         for value_type in _PLAIN_VALUES:
-            dispatch.handlers[value_type] = _leaf  # a dict literal's `**` entry has None for its key
+            dispatch.handlers[value_type] = _leaf
         return dispatch
 
 
-# What a field the walk descends into may hold besides nodes: None, and plain values no AST in use has there yet.
+# What a field the walk descends into may hold besides nodes: None (a dict literal's `**` entry has None for its
+# key, an optional field is None when absent), and plain values no ast version in use has put there yet.
 _PLAIN_VALUES = (type(None), str, bytes, int, float, complex, bool, type(...))
 
 
@@ -318,9 +319,6 @@ class _Walker:
     def visit(self, node: ast.AST) -> None:
         self.handlers[node.__class__](self, node)
 
-    def children(self, node: ast.AST) -> None:
-        _children(self, node)
-
     def visit_list(self, nodes: list, parent: ast.AST) -> None:
         parents = self.parents
         parents.append(parent)
@@ -382,13 +380,8 @@ class _Walker:
 # ---------------------------------------------------------------- special handlers
 
 
-def _children(w: _Walker, node: ast.AST) -> None:
-    """Walk the child nodes of `node`, field by field, with `node` on top of the parents."""
-    _DESCENTS[node.__class__](w, node)
-
-
 def _descend_any(w: _Walker, node: ast.AST) -> None:
-    """`_children` for any node type: a loop over its child fields."""
+    """Walk the child nodes of `node`, field by field, with `node` on top of the parents."""
     parents = w.parents
     parents.append(node)
     handlers = w.handlers
@@ -485,7 +478,7 @@ def _record_store(scope: _Scope, node: ast.Attribute | ast.Subscript) -> None:
 def _attribute(w: _Walker, node: ast.Attribute) -> None:
     if node.ctx.__class__ is not _LOAD and w.scope.facts is not None:
         _record_store(w.scope, node)
-    parents = w.parents  # its one child, without _children()'s loop over fields
+    parents = w.parents  # its one child, without a loop over fields
     parents.append(node)
     value = node.value
     w.handlers[value.__class__](w, value)
