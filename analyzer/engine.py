@@ -456,9 +456,14 @@ def _name(w: _Walker, node: ast.Name) -> None:
                 outer.reads.setdefault(name, []).append(node.lineno)
                 outer.effect_names.add(name)
     elif ctx_type is _STORE:
-        facts.assigned.setdefault(node.id, []).append(node.lineno)
+        name = node.id
+        lines = facts.assigned.get(name)
+        if lines is None:
+            facts.assigned[name] = [node.lineno]
+        else:
+            lines.append(node.lineno)
         if scope.binding:
-            scope.binding[-1].names.append(node.id)
+            scope.binding[-1].names.append(name)
     else:  # Del
         facts.effect_names.add(node.id)
 
