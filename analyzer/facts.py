@@ -275,3 +275,6 @@ class ModuleFacts:
     functions: list[FunctionFacts] = field(default_factory=list)
     classes: list[ast.ClassDef] = field(default_factory=list)
     calls_by_name: dict[str, int] = field(default_factory=dict)  # callee last name -> count, whole file
+    # What rules derive from the whole file once and ask again for many nodes, keyed by the helper that computes it.
+    # It lives and dies with the file: a module-level cache would keep the previous file's tree alive instead.
+    memo: dict = field(default_factory=dict)
