@@ -61,9 +61,13 @@ _CONTAINER_CALLS = frozenset(
 
 
 @rule("GLOBAL_MUTATION", Severity.WARN, on=FUNCTION, precision=0.93)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if ctx.is_test_file or _is_decorator(fn):
-        return
+        return None
+    return _findings(fn, ctx)
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     yield from _rebound_globals(fn)
     candidates = _mutated_outer_names(fn)
     if not candidates:

@@ -56,9 +56,13 @@ _JSON_WRAPPERS = frozenset({"jsonify", "dict", "JSONResponse", "JsonResponse", "
 
 
 @rule("HTTP_ERROR_AS_SUCCESS", Severity.BLOCK, on=(ast.Return, ast.Call), calls=RESPONSE_CALLS, precision=0.85)
-def check(node: ast.Return | ast.Call, ctx) -> Iterator[Report]:
+def check(node: ast.Return | ast.Call, ctx) -> Iterator[Report] | None:
     if ctx.function is None or ctx.is_test_file:
-        return
+        return None
+    return _findings(node, ctx)
+
+
+def _findings(node: ast.Return | ast.Call, ctx) -> Iterator[Report]:
     if isinstance(node, ast.Call):
         yield from _explicit_status_keyword(node)
         return

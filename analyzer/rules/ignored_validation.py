@@ -40,9 +40,13 @@ _PREDICATE_CALL = re.compile(r"^_*(is_valid|isvalid|has_valid|is_[a-z0-9_]*valid
 
 
 @rule("IGNORED_VALIDATION", Severity.BLOCK, on=FUNCTION, precision=0.9)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if ctx.is_test_file:
-        return
+        return None
+    return _findings(fn, ctx)
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     yield from _unread_verdicts(fn)
     yield from _discarded_predicates(fn)
 

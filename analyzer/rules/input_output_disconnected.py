@@ -81,7 +81,7 @@ _CONSTANT_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Bin
 
 
 @rule("INPUT_OUTPUT_DISCONNECTED", Severity.BLOCK, on=FUNCTION, precision=0.78)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     # Most functions use every parameter, most of them directly in a return or an effect, and most
     # that do not leave out only `self`, `*args` or a callback's `request`: decide that first,
     # choosing the judged parameters, the closure and the exemptions cost more.
@@ -89,9 +89,12 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     for param in fn.params:
         name = param.name
         if name not in direct and name not in effects and _may_be_judged(param):
-            break
-    else:
-        return
+            return _findings(fn, ctx)
+    return None
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
+    direct, effects = fn.return_names, fn.effect_names
     candidates = _judged_params(fn)
     if not candidates or all(p.name in direct or p.name in effects for p in candidates):
         return

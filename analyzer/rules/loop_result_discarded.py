@@ -47,10 +47,14 @@ _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
 @rule("LOOP_RESULT_DISCARDED", Severity.BLOCK, on=FUNCTION, precision=0.93)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     candidates = _empty_starts(fn)
     if not candidates or any(call.name in _INTROSPECTION for call in fn.calls):
-        return
+        return None
+    return _findings(fn, candidates)
+
+
+def _findings(fn: FunctionFacts, candidates: dict[str, ast.stmt]) -> Iterator[Report]:
     loops: list[ast.AST] | None = None
     hollow: bool | None = None
     for name, start in candidates.items():

@@ -37,12 +37,16 @@ _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
 @rule("OVERWRITTEN_BEFORE_USE", Severity.BLOCK, on=FUNCTION, precision=0.88)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    if ctx.is_test_file:
-        return
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
+    if ctx.is_test_file or len(fn.assigns) < 2:
+        return None  # a pair takes two assignments
     pairs = list(_unread_pairs(fn))
     if not pairs or any(call.attr in _INTROSPECTION for call in fn.calls):
-        return
+        return None
+    return _findings(fn, pairs)
+
+
+def _findings(fn: FunctionFacts, pairs: list[tuple[str, AssignFact, AssignFact]]) -> Iterator[Report]:
     blocks = _blocks_by_statement(fn.node)
     for name, first, second in pairs:
         placed, other = blocks.get(id(first.node)), blocks.get(id(second.node))

@@ -72,7 +72,13 @@ _FAILURE_WORDS = ("fail", "error", "retry", "alert", "abort", "report", "notify"
 
 
 @rule("SILENT_FAILURE", Severity.BLOCK, on=FUNCTION, precision=0.92)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
+    if not fn.tries:
+        return None  # most functions: no generator is even created
+    return _findings(fn, ctx)
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     for try_fact in fn.tries:
         success_shapes = {sig for r in try_fact.body_returns if (sig := success_signature(r.value)) is not None}
         if _some_handler_reports_failure(try_fact):

@@ -49,12 +49,16 @@ _PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 
 
 @rule("STUB_IMPLEMENTATION", Severity.WARN, on=FUNCTION, precision=0.75)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     name = fn.name
     if not is_stub_body(fn) or name.startswith("__") or ctx.is_test_file:
-        return
+        return None  # most functions: no generator is even created
     if _NOOP_NAME.search(name.lower()) or _HOOK_NAME.search(name) or any(d not in _PLAIN_DECORATORS for d in fn.decorators):
-        return
+        return None
+    return _findings(fn, name, ctx)
+
+
+def _findings(fn: FunctionFacts, name: str, ctx) -> Iterator[Report]:
     if _raises_not_implemented(fn) or _only_ellipsis(fn):
         return  # fails loudly, or a typing stub (`...` under TYPE_CHECKING, protocols, overloads)
     if any(isinstance(parent, (ast.If, ast.Try)) for parent in ctx.parents):

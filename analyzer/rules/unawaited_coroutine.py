@@ -52,13 +52,17 @@ _API_LAST_NAMES = frozenset(api.rsplit(".", 1)[-1] for api in COROUTINE_APIS)
 
 # Every case needs an `async def` in the file or an `asyncio` callee.
 @rule("UNAWAITED_COROUTINE", Severity.BLOCK, on=ast.Expr, precision=0.9, needs={"async"})
-def check(node: ast.Expr, ctx) -> Iterator[Report]:
+def check(node: ast.Expr, ctx) -> Iterator[Report] | None:
     call = node.value
     if call.__class__ is not ast.Call or ctx.function is None:
-        return
+        return None
     what = _coroutine_called(call, ctx)
     if what is None:
-        return
+        return None
+    return _findings(node, call, what, ctx)
+
+
+def _findings(node: ast.Expr, call: ast.Call, what: str, ctx) -> Iterator[Report]:
     in_async = ctx.function.is_async
     remedy = "prefix it with `await`" if in_async else "await it from an async function or schedule it with `asyncio.run`/`create_task`"
     yield Report(
