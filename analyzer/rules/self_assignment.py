@@ -45,7 +45,10 @@ def check(node: ast.Assign, ctx) -> Iterator[Report] | None:
     value = node.value
     if not isinstance(value, _CANDIDATES):
         return None
-    return _findings(node, value, ctx)
+    for target in node.targets:
+        if _same(target, value):
+            return _findings(node, value, ctx)
+    return None  # most assignments of a name or attribute: another one
 
 
 def _findings(node: ast.Assign, value: ast.expr, ctx) -> Iterator[Report]:
