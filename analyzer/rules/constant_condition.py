@@ -104,6 +104,8 @@ def _judge(test: ast.expr, node: ast.AST) -> tuple[bool, str, bool] | None:
 
 def static_truth(node: ast.expr) -> bool | None:
     """The truth value an expression has whatever the program state is, or None when it depends on it."""
+    if node.__class__ not in _MAY_BE_FIXED:
+        return None  # most operands of `and`/`or`/`not`: names, comparisons, calls
     if isinstance(node, ast.Constant):
         return bool(node.value)
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
