@@ -217,9 +217,14 @@ class FunctionFacts:
         return self.class_name is not None and self.parent is None
 
     def param(self, name: str) -> Param | None:
-        return next((p for p in self.params if p.name == name), None)
+        for param in self.params:  # a loop, not next() over a generator: rules ask this often
+            if param.name == name:
+                return param
+        return None
 
     def has_decorator(self, *suffixes: str) -> bool:
+        if not self.decorators:
+            return False  # most functions: spare building the generator
         return any(d == s or d.endswith("." + s) for d in self.decorators for s in suffixes)
 
     def _closure(self, seeds: set[str]) -> set[str]:

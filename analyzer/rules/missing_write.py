@@ -101,11 +101,10 @@ def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
 
 def _promises_persistence(fn: FunctionFacts) -> bool:
     name = fn.name
-    if name.endswith(_NOUN_SUFFIXES):
-        return False
-    if _PERSISTENCE_NAME.match(name):
-        return True
-    return fn.class_name is not None and name in _PERSISTENCE_METHODS
+    # The verb first: most names have none, and testing the noun endings costs more.
+    if _PERSISTENCE_NAME.match(name) or (fn.class_name is not None and name in _PERSISTENCE_METHODS):
+        return not name.endswith(_NOUN_SUFFIXES)
+    return False
 
 
 def _hollow_result(fn: FunctionFacts, node: ast.AST) -> bool:
