@@ -418,10 +418,12 @@ _CLASS_HEADER = re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\(", re.MULTILINE)
 
 
 def named_in_class_bases(source: str, name: str, header: re.Pattern, word_start: str = r"(?<![\w])") -> bool:
-    """`name`, as a whole word (`word_start` it, `\\b` ends it), stands between a class `header` (up to its opening parenthesis) and the next `)`.
+    """`name` stands as a whole word (`word_start` before it, `\\b` after) between a class `header`, matched up to
+    its opening parenthesis, and the next `)`: the class is subclassed in `source`.
 
-    The same answer as searching `header` + `[^)]*` + `word_start` + `name\\b` over the file, found faster from the other end:
-    from each occurrence of the name (str.find), back to the last `)` before it, where the header must start.
+    The same answer as searching `header` + `[^)]*` + `word_start` + `name\\b` over the file, found faster from
+    the other end: from each occurrence of the name (str.find), back to the last `)` before it, where the header
+    must start. A pattern that starts at every line start is tried all over the file.
     """
     whole_word = re.compile(rf"{word_start}{re.escape(name)}\b")
     at = source.find(name)

@@ -60,9 +60,11 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if nesting is None or nesting.depth <= NESTING_THRESHOLD:
         return None
     keyword = nesting.path[-1]
-    return iter([Report(
-        line=nesting.line,
-        message=f"`{keyword}` on line {nesting.line} is nested {nesting.depth} blocks deep in `{fn.name}()` "
-        f"({' > '.join(nesting.path)}): return early, or move the inner blocks into a function of their own",
-        evidence=(nesting.line,),
-    )])
+    return iter([
+        Report(
+            line=nesting.line,
+            message=f"`{keyword}` on line {nesting.line} is nested {nesting.depth} blocks deep in `{fn.name}()` "
+            f"({' > '.join(nesting.path)}): return early, or move the inner blocks into a function of their own",
+            evidence=(nesting.line,),
+        )
+    ])

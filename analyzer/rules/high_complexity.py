@@ -49,9 +49,11 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     complexity = fn.complexity
     if complexity <= COMPLEXITY_THRESHOLD:
         return None
-    return iter([Report(
-        line=fn.line,
-        message=f"`{fn.name}()` has cyclomatic complexity {complexity} (over {COMPLEXITY_THRESHOLD}): "
-        f"{complexity} independent paths to reason about and test; split it or replace branches with a table",
-        evidence=(fn.line,),
-    )])
+    return iter([
+        Report(
+            line=fn.line,
+            message=f"`{fn.name}()` has cyclomatic complexity {complexity} (over {COMPLEXITY_THRESHOLD}): "
+            f"{complexity} independent paths to reason about and test; split it or replace branches with a table",
+            evidence=(fn.line,),
+        )
+    ])
