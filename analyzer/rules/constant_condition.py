@@ -43,13 +43,17 @@ _MAY_BE_FIXED = frozenset({ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict,
 
 
 @rule("CONSTANT_CONDITION", Severity.BLOCK, on=(ast.If, ast.While, ast.IfExp, ast.Assert), precision=0.92)
-def check(node: ast.If | ast.While | ast.IfExp | ast.Assert, ctx) -> Iterator[Report]:
+def check(node: ast.If | ast.While | ast.IfExp | ast.Assert, ctx) -> Iterator[Report] | None:
     test = node.test
     if test.__class__ not in _MAY_BE_FIXED:
-        return  # a name, comparison, call...: its truth depends on the program's state
+        return None  # a name, comparison, call...: its truth depends on the program's state
     verdict = _judge(test, node)
     if verdict is None:
-        return
+        return None
+    return _findings(node, test, verdict)
+
+
+def _findings(node: ast.If | ast.While | ast.IfExp | ast.Assert, test: ast.expr, verdict: tuple[bool, str, bool]) -> Iterator[Report]:
     value, reason, certain = verdict
     keyword = _KEYWORD[node.__class__]
     always = "always true" if value else "always false"
@@ -100,6 +104,8 @@ def _judge(test: ast.expr, node: ast.AST) -> tuple[bool, str, bool] | None:
 
 def static_truth(node: ast.expr) -> bool | None:
     """The truth value an expression has whatever the program state is, or None when it depends on it."""
+    if node.__class__ not in _MAY_BE_FIXED:
+        return None  # most operands of `and`/`or`/`not`: names, comparisons, calls
     if isinstance(node, ast.Constant):
         return bool(node.value)
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):

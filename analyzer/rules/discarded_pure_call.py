@@ -37,13 +37,17 @@ from analyzer.rules._pure_calls import LAZY_BUILTINS, REBINDABLE_STR_METHODS, pu
 
 
 @rule("DISCARDED_PURE_CALL", Severity.BLOCK, on=ast.Expr, precision=0.9)
-def check(stmt: ast.Expr, ctx) -> Iterator[Report]:
+def check(stmt: ast.Expr, ctx) -> Iterator[Report] | None:
     call = stmt.value
     if not isinstance(call, ast.Call) or ctx.is_test_file:
-        return  # tests call things for their exceptions (`with pytest.raises(...): sorted(x)`)
+        return None  # tests call things for their exceptions (`with pytest.raises(...): sorted(x)`)
     shown = pure_call_text(call, ctx.source)
     if shown is None:
-        return
+        return None
+    return _findings(stmt, call, shown, ctx)
+
+
+def _findings(stmt: ast.Expr, call: ast.Call, shown: str, ctx) -> Iterator[Report]:
     if isinstance(call.func, ast.Name) and call.func.id in LAZY_BUILTINS:
         message = f"`{shown}` on line {stmt.lineno} is lazy and its result is discarded: it never runs"
     else:

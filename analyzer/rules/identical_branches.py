@@ -41,25 +41,29 @@ from analyzer.rules._statements import one_line, same_code
 
 
 @rule("IDENTICAL_BRANCHES", Severity.BLOCK, on=(ast.If, ast.IfExp), precision=0.93)
-def check(node: ast.If | ast.IfExp, ctx) -> Iterator[Report]:
+def check(node: ast.If | ast.IfExp, ctx) -> Iterator[Report] | None:
     if isinstance(node, ast.IfExp):
-        if same_code(node.body, node.orelse):
-            yield Report(
+        if not same_code(node.body, node.orelse):
+            return None
+        return iter([
+            Report(
                 line=node.lineno,
                 end_line=node.end_lineno,
                 message=f"both branches of the conditional expression are `{one_line(node.body, 40)}`: `{one_line(node.test, 40)}` decides nothing",
                 evidence=(node.lineno,),
             )
-        return
+        ])
     body, orelse = node.body, node.orelse
     if not orelse or len(body) != len(orelse):
-        return
+        return None
     if any(a.__class__ is not b.__class__ for a, b in zip(body, orelse)):
-        return
+        return None
     if _span(body) != _span(orelse):
-        return  # copied branches keep their layout; this spares comparing most pairs in full
-    if all(map(same_code, body, orelse)):
-        yield Report(
+        return None  # copied branches keep their layout; this spares comparing most pairs in full
+    if not all(map(same_code, body, orelse)):
+        return None
+    return iter([
+        Report(
             line=node.lineno,
             end_line=node.end_lineno,
             message=f"the `if {one_line(node.test, 40)}` branch and its `else` branch (line {orelse[0].lineno}) run the same code: the condition decides nothing",
@@ -68,6 +72,7 @@ def check(node: ast.If | ast.IfExp, ctx) -> Iterator[Report]:
             severity=Severity.WARN,
             strength=0.85,
         )
+    ])
 
 
 def _span(block: list[ast.stmt]) -> int:

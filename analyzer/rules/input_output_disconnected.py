@@ -81,15 +81,20 @@ _CONSTANT_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Bin
 
 
 @rule("INPUT_OUTPUT_DISCONNECTED", Severity.BLOCK, on=FUNCTION, precision=0.78)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    # Most functions use every parameter, most of them directly in a return or an effect:
-    # decide that first, choosing the judged parameters, the closure and the exemptions cost more.
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
+    # Most functions use every parameter, most of them directly in a return or an effect, and most
+    # that do not leave out only `self`, `*args` or a callback's `request`: decide that first,
+    # choosing the judged parameters, the closure and the exemptions cost more.
     direct, effects = fn.return_names, fn.effect_names
     for param in fn.params:
-        if param.name not in direct and param.name not in effects:
-            break
-    else:
-        return
+        name = param.name
+        if name not in direct and name not in effects and _may_be_judged(param):
+            return _findings(fn, ctx)
+    return None
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
+    direct, effects = fn.return_names, fn.effect_names
     candidates = _judged_params(fn)
     if not candidates or all(p.name in direct or p.name in effects for p in candidates):
         return
@@ -131,15 +136,19 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     )
 
 
+def _may_be_judged(param: Param) -> bool:
+    """What `_judged_params` asks of each parameter, short of the method's first one."""
+    return param.kind in _JUDGED_KINDS and param.name not in _CALLBACK_PARAMS and not param.name.startswith("_")
+
+
+_JUDGED_KINDS = ("positional", "keyword")
+
+
 def _judged_params(fn: FunctionFacts) -> list[Param]:
     params = list(fn.params)
     if fn.is_method and params and not fn.has_decorator("staticmethod"):
         params = params[1:]  # self / cls
-    return [
-        p
-        for p in params
-        if p.kind in ("positional", "keyword") and not p.name.startswith("_") and p.name not in _CALLBACK_PARAMS
-    ]
+    return [p for p in params if _may_be_judged(p)]
 
 
 def _exempt(fn: FunctionFacts, ctx) -> bool:

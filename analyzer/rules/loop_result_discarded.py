@@ -43,14 +43,19 @@ from analyzer.rules._statements import LOOP_NODES, SCOPE_NODES
 # Methods that only put something into a collection; calling them is not a read of its content.
 FILLING_METHODS = frozenset({"append", "extend", "add", "update", "insert", "appendleft", "extendleft", "setdefault", "write"})
 _EMPTY_CONSTRUCTORS = frozenset({"list", "dict", "set", "str", "int", "float", "OrderedDict", "Counter", "deque", "defaultdict", "collections.OrderedDict", "collections.Counter", "collections.deque", "collections.defaultdict", "io.StringIO", "StringIO"})
+_EMPTY_LAST_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in _EMPTY_CONSTRUCTORS)
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
 @rule("LOOP_RESULT_DISCARDED", Severity.BLOCK, on=FUNCTION, precision=0.93)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     candidates = _empty_starts(fn)
     if not candidates or any(call.name in _INTROSPECTION for call in fn.calls):
-        return
+        return None
+    return _findings(fn, candidates)
+
+
+def _findings(fn: FunctionFacts, candidates: dict[str, ast.stmt]) -> Iterator[Report]:
     loops: list[ast.AST] | None = None
     hollow: bool | None = None
     for name, start in candidates.items():
@@ -91,8 +96,9 @@ def _empty_starts(fn: FunctionFacts) -> dict[str, ast.stmt]:
     """Plain locals first bound to an empty collection, zero or empty string, by their first assignment."""
     starts: dict[str, ast.stmt] = {}
     for assign in fn.assigns:
-        if not _is_empty(assign.value):
-            continue
+        value = assign.value
+        if value.__class__ not in _MAY_BE_EMPTY or not _is_empty(value):
+            continue  # most values (names, attributes, operations) are told apart by their class alone
         node = assign.node
         if isinstance(node, ast.Assign) and (len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name)):
             continue  # `self.items = items = []`: the collection is shared with someone else
@@ -107,6 +113,9 @@ def _empty_starts(fn: FunctionFacts) -> dict[str, ast.stmt]:
     return starts
 
 
+_MAY_BE_EMPTY = frozenset({ast.List, ast.Set, ast.Tuple, ast.Dict, ast.Constant, ast.Call})  # what `_is_empty` accepts
+
+
 def _is_empty(value: ast.AST | None) -> bool:
     value_type = value.__class__  # exact classes: called for every assignment of every function
     if value_type is ast.List or value_type is ast.Set or value_type is ast.Tuple:
@@ -116,7 +125,10 @@ def _is_empty(value: ast.AST | None) -> bool:
     if value_type is ast.Constant:
         return value.value in (0, "", b"") and value.value is not False
     if value_type is ast.Call and not value.keywords:
-        name = dotted_name(value.func)
+        func = value.func  # the last name first: most calls are no constructor, and naming them costs more
+        if func.__class__ is ast.Attribute and func.attr not in _EMPTY_LAST_NAMES or func.__class__ is ast.Name and func.id not in _EMPTY_LAST_NAMES:
+            return False
+        name = dotted_name(func)
         return name in _EMPTY_CONSTRUCTORS and (not value.args or name.endswith("defaultdict"))
     return False
 

@@ -37,12 +37,16 @@ _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
 @rule("OVERWRITTEN_BEFORE_USE", Severity.BLOCK, on=FUNCTION, precision=0.88)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    if ctx.is_test_file:
-        return
-    pairs = list(_unread_pairs(fn))
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
+    if ctx.is_test_file or len(fn.assigns) < 2:
+        return None  # a pair takes two assignments
+    pairs = _unread_pairs(fn)
     if not pairs or any(call.attr in _INTROSPECTION for call in fn.calls):
-        return
+        return None
+    return _findings(fn, pairs)
+
+
+def _findings(fn: FunctionFacts, pairs: list[tuple[str, AssignFact, AssignFact]]) -> Iterator[Report]:
     blocks = _blocks_by_statement(fn.node)
     for name, first, second in pairs:
         placed, other = blocks.get(id(first.node)), blocks.get(id(second.node))
@@ -65,10 +69,10 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
         )
 
 
-def _unread_pairs(fn: FunctionFacts) -> Iterator[tuple[str, AssignFact, AssignFact]]:
+def _unread_pairs(fn: FunctionFacts) -> list[tuple[str, AssignFact, AssignFact]]:
     """(name, first, second): consecutive plain assignments to `name` with no read of it in between."""
-    if len(fn.assigns) < 2:
-        return
+    pairs: list[tuple[str, AssignFact, AssignFact]] = []
+    assigned = fn.assigned
     by_name: dict[str, list[AssignFact]] = {}
     for assign in fn.assigns:
         node = assign.node
@@ -79,10 +83,8 @@ def _unread_pairs(fn: FunctionFacts) -> Iterator[tuple[str, AssignFact, AssignFa
         elif not (node_type is ast.AnnAssign and node.value is not None and node.target.__class__ is ast.Name):
             continue
         name = assign.targets[0]
-        if name.startswith("_") or name in fn.globals_declared:
-            continue
-        if len(fn.assigned.get(name, ())) < 2:
-            continue
+        if len(assigned.get(name, ())) < 2 or name.startswith("_") or name in fn.globals_declared:
+            continue  # most names are bound once
         by_name.setdefault(name, []).append(assign)
     for name, assigns in by_name.items():
         reads = fn.reads.get(name, ())
@@ -97,7 +99,8 @@ def _unread_pairs(fn: FunctionFacts) -> Iterator[tuple[str, AssignFact, AssignFa
                 continue
             if any(first_end < line < second.line for line in fn.assigned.get(name, ())):
                 continue  # rebound in between (a loop target, a with-item): another pair
-            yield name, first, second
+            pairs.append((name, first, second))
+    return pairs
 
 
 def _call_of(value: ast.AST | None) -> ast.Call | None:

@@ -52,10 +52,18 @@ _EXAMPLE_CONTEXT = re.compile(r"(placeholder|example|sample|help|hint|descriptio
 
 
 @rule("PLACEHOLDER_VALUE", Severity.WARN, on=(ast.Return, ast.Assign, ast.AnnAssign), precision=0.8)
-def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report]:
+def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report] | None:
+    # A plain function, not a generator, for the values it can tell at once hold no placeholder.
     value = node.value
-    if value.__class__ not in _MAY_HOLD_STRINGS or (value.__class__ is ast.Constant and not _is_marked(value.value)):
-        return  # most values: no string, or one plain string
+    value_type = value.__class__
+    if value_type not in _MAY_HOLD_STRINGS or (value_type is ast.Constant and not _is_marked(value.value)):
+        return None  # most values: no string, or one plain string
+    if value_type is ast.Call and not value.keywords:
+        return None  # of a call, only keyword arguments are looked into
+    return _reports(node, value, ctx)
+
+
+def _reports(node: ast.Return | ast.Assign | ast.AnnAssign, value: ast.AST, ctx) -> Iterator[Report]:
     context = None  # the statement's name, worked out only for a string that may be a placeholder
     for constant, name, keys in _marked_strings(value, None, ()):
         if context is None:

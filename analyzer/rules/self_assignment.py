@@ -41,10 +41,17 @@ _CANDIDATES = (ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List)
 
 
 @rule("SELF_ASSIGNMENT", Severity.BLOCK, on=ast.Assign, precision=0.94)
-def check(node: ast.Assign, ctx) -> Iterator[Report]:
+def check(node: ast.Assign, ctx) -> Iterator[Report] | None:
     value = node.value
     if not isinstance(value, _CANDIDATES):
-        return
+        return None
+    for target in node.targets:
+        if _same(target, value):
+            return _findings(node, value, ctx)
+    return None  # most assignments of a name or attribute: another one
+
+
+def _findings(node: ast.Assign, value: ast.expr, ctx) -> Iterator[Report]:
     for target in node.targets:
         if not _same(target, value):
             continue

@@ -38,10 +38,14 @@ _JUMP_WORDS = {ast.Return: "return", ast.Raise: "raise", ast.Continue: "continue
 
 
 @rule("UNREACHABLE_CODE", Severity.BLOCK, on=(ast.Return, ast.Raise, ast.Continue, ast.Break), precision=0.9)
-def check(node: ast.stmt, ctx) -> Iterator[Report]:
+def check(node: ast.stmt, ctx) -> Iterator[Report] | None:
     parent = ctx.parent
     if getattr(parent, "body", None) and parent.body[-1] is node:
-        return  # the common case: the jump ends its block
+        return None  # the common case: the jump ends its block
+    return _findings(node, parent, ctx)
+
+
+def _findings(node: ast.stmt, parent: ast.AST | None, ctx) -> Iterator[Report]:
     placed = block_holding(parent, node)
     if placed is None:
         return

@@ -45,9 +45,13 @@ _READS_LOCALS = frozenset({"locals", "vars", "eval", "exec", "currentframe"})
 
 
 @rule("UNUSED_CALL_RESULT", Severity.WARN, on=FUNCTION, precision=0.8)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if not fn.assigns or ctx.is_test_file:
-        return
+        return None
+    return _findings(fn, ctx)
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     reads_locals = None
     for assign in fn.assigns:
         if not isinstance(assign.node, ast.Assign) or len(assign.targets) != 1 or len(assign.node.targets) != 1:
