@@ -62,11 +62,15 @@ _CONTAINER_CALLS = frozenset(
 
 @rule("GLOBAL_MUTATION", Severity.WARN, on=FUNCTION, precision=0.93)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
-    if ctx.is_test_file or _is_decorator(fn):
+    if ctx.is_test_file:
         return None
     containers = _containers(ctx)
-    if not fn.globals_declared and not containers:
-        return None  # nothing to rebind, and (most files) no module-level list, dict or set to mutate
+    if not fn.globals_declared and (not containers or containers.keys().isdisjoint(fn.reads)):
+        # Nothing to rebind, and (most files) no module-level list, dict or set to mutate, or none the function
+        # names: a mutated container is read (`cache.append`, `cache[k] = v` load `cache`), so it is in `fn.reads`.
+        return None
+    if _is_decorator(fn):
+        return None
     return _findings(fn, containers)
 
 

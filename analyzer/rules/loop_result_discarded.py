@@ -35,7 +35,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from analyzer.facts import FunctionFacts, dotted_name
+from analyzer.facts import AssignFact, FunctionFacts, dotted_name
 from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules._statements import LOOP_NODES, SCOPE_NODES
@@ -97,12 +97,15 @@ def _empty_starts(fn: FunctionFacts) -> dict[str, ast.stmt]:
     starts: dict[str, ast.stmt] = {}
     for assign in fn.assigns:
         value = assign.value
-        if value.__class__ not in _MAY_BE_EMPTY or not _is_empty(value):
+        value_type = value.__class__
+        if value_type is ast.Call:
+            func = value.func  # most values are calls, and most calls are no constructor: the last name tells
+            func_type = func.__class__
+            if func_type is ast.Attribute and func.attr not in _EMPTY_LAST_NAMES or func_type is ast.Name and func.id not in _EMPTY_LAST_NAMES:
+                continue
+        if value_type not in _MAY_BE_EMPTY or not _is_empty(value):
             continue  # most values (names, attributes, operations) are told apart by their class alone
-        node = assign.node
-        if isinstance(node, ast.Assign) and (len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name)):
-            continue  # `self.items = items = []`: the collection is shared with someone else
-        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or len(assign.targets) != 1:
+        if not _binds_one_name(assign):
             continue
         name = assign.targets[0]
         if name in starts or name.startswith("_") or name in fn.globals_declared or fn.param(name) is not None:
@@ -111,6 +114,14 @@ def _empty_starts(fn: FunctionFacts) -> dict[str, ast.stmt]:
             continue
         starts[name] = assign.node
     return starts
+
+
+def _binds_one_name(assign: AssignFact) -> bool:
+    """A plain assignment to one name, and to nothing else."""
+    node = assign.node
+    if isinstance(node, ast.Assign) and (len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name)):
+        return False  # `self.items = items = []`: the collection is shared with someone else
+    return isinstance(node, (ast.Assign, ast.AnnAssign)) and len(assign.targets) == 1
 
 
 _MAY_BE_EMPTY = frozenset({ast.List, ast.Set, ast.Tuple, ast.Dict, ast.Constant, ast.Call})  # what `_is_empty` accepts

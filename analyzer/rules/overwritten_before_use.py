@@ -72,20 +72,23 @@ def _findings(fn: FunctionFacts, pairs: list[tuple[str, AssignFact, AssignFact]]
 def _unread_pairs(fn: FunctionFacts) -> list[tuple[str, AssignFact, AssignFact]]:
     """(name, first, second): consecutive plain assignments to `name` with no read of it in between."""
     pairs: list[tuple[str, AssignFact, AssignFact]] = []
-    assigned = fn.assigned
+    # The names worth pairing: bound more than once, not private, not global. Most names are bound once.
+    rebound = {name for name, lines in fn.assigned.items() if len(lines) > 1 and not name.startswith("_")} - fn.globals_declared
+    if not rebound:
+        return pairs
     by_name: dict[str, list[AssignFact]] = {}
     for assign in fn.assigns:
+        targets = assign.targets
+        if not targets or targets[0] not in rebound:
+            continue
         node = assign.node
-        node_type = node.__class__  # exact classes: every assignment of every function comes here
+        node_type = node.__class__
         if node_type is ast.Assign:
             if len(node.targets) != 1 or node.targets[0].__class__ is not ast.Name:
                 continue
         elif not (node_type is ast.AnnAssign and node.value is not None and node.target.__class__ is ast.Name):
             continue
-        name = assign.targets[0]
-        if len(assigned.get(name, ())) < 2 or name.startswith("_") or name in fn.globals_declared:
-            continue  # most names are bound once
-        by_name.setdefault(name, []).append(assign)
+        by_name.setdefault(targets[0], []).append(assign)
     for name, assigns in by_name.items():
         reads = fn.reads.get(name, ())
         for first, second in zip(assigns, assigns[1:]):

@@ -60,6 +60,8 @@ def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report
         return None  # most values: no string, or one plain string
     if value_type is ast.Call and not value.keywords:
         return None  # of a call, only keyword arguments are looked into
+    if value_type is not ast.Constant and not _holds_marked_string(value):
+        return None  # most containers and calls: no string in them may be a placeholder
     return _reports(node, value, ctx)
 
 
@@ -120,6 +122,24 @@ def _marked_strings(node: ast.AST, name: str | None, keys: tuple[str, ...]) -> I
         for keyword in node.keywords:
             if keyword.arg:
                 yield from _marked_strings(keyword.value, keyword.arg, (*keys, keyword.arg))
+
+
+def _holds_marked_string(value: ast.AST) -> bool:
+    """Whether `_marked_strings` finds anything in `value`, without working out names and keys."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        node_type = node.__class__
+        if node_type is ast.Constant:
+            if _is_marked(node.value):
+                return True
+        elif node_type is ast.Dict:
+            stack += node.values
+        elif node_type is ast.List or node_type is ast.Tuple or node_type is ast.Set:
+            stack += node.elts
+        elif node_type is ast.Call:
+            stack += [keyword.value for keyword in node.keywords if keyword.arg]
+    return False
 
 
 def _is_marked(value: object) -> bool:
