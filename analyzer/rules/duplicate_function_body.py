@@ -47,7 +47,7 @@ from typing import Iterator
 from analyzer.facts import FunctionFacts, ModuleFacts
 from analyzer.model import Severity
 from analyzer.registry import MODULE, Report, rule
-from analyzer.rules._statements import same_code
+from analyzer.rules._statements import COMPOUND_STATEMENTS, same_code
 
 MIN_STATEMENTS = 5
 
@@ -86,7 +86,7 @@ def _same_shape_groups(functions: list[FunctionFacts]) -> list[list[FunctionFact
     for size, group in by_size.items():
         if len(group) > 1:
             for fn in group:
-                by_shape.setdefault((size, tuple(type(stmt) for stmt in fn.body)), []).append(fn)
+                by_shape.setdefault((size, tuple(map(type, fn.body))), []).append(fn)
     return [group for group in by_shape.values() if len(group) > 1]
 
 
@@ -102,6 +102,8 @@ def _statement_count(body: list[ast.stmt], stop_at: int | None = None) -> int:
         count += 1
         if count == stop_at:
             return count
+        if stmt.__class__ not in COMPOUND_STATEMENTS:
+            continue
         for field in ("body", "orelse", "finalbody"):
             block = getattr(stmt, field, None)
             if isinstance(block, list):

@@ -30,7 +30,7 @@ from typing import Iterator
 from analyzer.facts import AssignFact, FunctionFacts
 from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
-from analyzer.rules._statements import SCOPE_NODES, child_blocks, one_line, reads_name, same_code
+from analyzer.rules._statements import COMPOUND_STATEMENTS, SCOPE_NODES, child_blocks, one_line, reads_name, same_code
 from analyzer.vocabulary import callee_parts, is_pure_call
 
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
@@ -129,7 +129,7 @@ def _blocks_by_statement(function: ast.AST) -> dict[int, tuple[ast.AST, list[ast
         owner, block = stack.pop()
         for stmt in block:
             placed[id(stmt)] = (owner, block)
-            if not isinstance(stmt, SCOPE_NODES):
+            if stmt.__class__ in COMPOUND_STATEMENTS and not isinstance(stmt, SCOPE_NODES):
                 for inner in child_blocks(stmt):
                     stack.append((stmt, inner))
     return placed
