@@ -90,6 +90,10 @@ def check(node: ast.AST, ctx) -> Iterator[Report] | None:
         (value := node.value).__class__ is _CONSTANT and value.value.__class__ is str and len(value.value) >= 8
     ):
         return None  # an assignment or keyword whose value is no literal long enough to be a secret (`_long_string`, inlined)
+    elif node_type is _DICT and not any(
+        value.__class__ is _CONSTANT and value.value.__class__ is str and len(value.value) >= 8 for value in node.values
+    ):
+        return None  # no dict value is a literal long enough to be a secret
     else:
         reports = [report for name, value, anchor in _named_values(node) for report in _named(name, value, anchor)]
     if not reports or ctx.is_test_file or _DOCS_PATH.search(ctx.path):

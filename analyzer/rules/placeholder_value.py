@@ -56,13 +56,19 @@ def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report
     # A plain function, not a generator, for the values it can tell at once hold no placeholder.
     value = node.value
     value_type = value.__class__
-    if value_type not in _MAY_HOLD_STRINGS or (value_type is ast.Constant and not _is_marked(value.value)):
-        return None  # most values: no string, or one plain string
-    if value_type is ast.Call and not value.keywords:
+    if value_type is _CONSTANT:
+        if value.value.__class__ is not str or not _is_marked(value.value):
+            return None  # most constants: no string, or one plain string
+    elif value_type not in _MAY_HOLD_STRINGS:
+        return None
+    elif value_type is _CALL and not value.keywords:
         return None  # of a call, only keyword arguments are looked into
-    if value_type is not ast.Constant and not _holds_marked_string(value):
+    elif not _holds_marked_string(value):
         return None  # most containers and calls: no string in them may be a placeholder
     return _reports(node, value, ctx)
+
+
+_CONSTANT, _CALL = ast.Constant, ast.Call
 
 
 def _reports(node: ast.Return | ast.Assign | ast.AnnAssign, value: ast.AST, ctx) -> Iterator[Report]:
