@@ -62,6 +62,7 @@ _CALLBACK_PARAMS = frozenset(
     message msg record handler timeout""".split()
 )
 _CALLBACK_NAME_PARTS = ("handler", "callback", "hook", "listener", "receiver", "visit_", "on_", "handle", "process_", "__", "pytest_")
+_CALLBACK_NAME = re.compile("|".join(map(re.escape, _CALLBACK_NAME_PARTS)))  # one search for any of them
 # Methods of protocols that Python itself calls with a fixed signature.
 _PROTOCOL_METHODS = frozenset(
     """find_spec find_module load_module exec_module create_module get_resource_reader invalidate_caches
@@ -98,8 +99,10 @@ def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     candidates = _judged_params(fn)
     if not candidates or all(p.name in direct or p.name in effects for p in candidates):
         return
+    if _exempt(fn, ctx):
+        return  # most functions that come this far (stubs, callbacks, dunders): before the flow closure
     reaching = fn.names_reaching_output()
-    if all(p.name in reaching for p in candidates) or _exempt(fn, ctx):
+    if all(p.name in reaching for p in candidates):
         return
     reaching = reaching | _reaching_shared_state(fn)
     if any(part in fn.name.lower() for part in _LOGGING_NAME_PARTS):
@@ -156,7 +159,7 @@ def _exempt(fn: FunctionFacts, ctx) -> bool:
     name = fn.name
     if name.startswith("__") and name.endswith("__"):
         return True
-    if any(part in name for part in _CALLBACK_NAME_PARTS) or (fn.class_name is not None and name in _PROTOCOL_METHODS):
+    if _CALLBACK_NAME.search(name) or (fn.class_name is not None and name in _PROTOCOL_METHODS):
         return True
     if ctx.is_test_file or name.startswith("test_"):
         return True
