@@ -66,8 +66,8 @@ def check(node: ast.Return | ast.Call, ctx) -> Iterator[Report] | None:
         return None
     if isinstance(value, ast.Tuple) and len(value.elts) >= 2:
         return _error_with_status_200(node, value, ctx)
-    if not _in_except_handler(ctx):
-        return None  # most returns
+    if not ctx.function.tries or not _in_except_handler(ctx):
+        return None  # most returns (an except clause of this function is in one of its tries)
     return _error_without_status(node, value, ctx)
 
 
