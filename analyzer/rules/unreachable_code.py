@@ -39,8 +39,10 @@ _JUMP_WORDS = {ast.Return: "return", ast.Raise: "raise", ast.Continue: "continue
 
 @rule("UNREACHABLE_CODE", Severity.BLOCK, on=(ast.Return, ast.Raise, ast.Continue, ast.Break), precision=0.9)
 def check(node: ast.stmt, ctx) -> Iterator[Report] | None:
-    parent = ctx.parent
-    if getattr(parent, "body", None) and parent.body[-1] is node:
+    parents = ctx.parents  # `ctx.parent`, without the property call
+    parent = parents[-1] if parents else None
+    body = getattr(parent, "body", None)
+    if body and body[-1] is node:
         return None  # the common case: the jump ends its block
     return _findings(node, parent, ctx)
 
