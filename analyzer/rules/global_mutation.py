@@ -64,7 +64,9 @@ _CONTAINER_CALLS = frozenset(
 def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if ctx.is_test_file:
         return None
-    containers = _containers(ctx)
+    containers = ctx.module.memo.get(_module_containers)
+    if containers is None:
+        containers = _containers(ctx)
     if not fn.globals_declared and (not containers or containers.keys().isdisjoint(fn.reads)):
         # Nothing to rebind, and (most files) no module-level list, dict or set to mutate, or none the function
         # names: a mutated container is read (`cache.append`, `cache[k] = v` load `cache`), so it is in `fn.reads`.

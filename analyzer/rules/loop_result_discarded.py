@@ -50,7 +50,7 @@ _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 @rule("LOOP_RESULT_DISCARDED", Severity.BLOCK, on=FUNCTION, precision=0.93)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     candidates = _empty_starts(fn)
-    if not candidates or any(call.name in _INTROSPECTION for call in fn.calls):
+    if not candidates:
         return None
     return _findings(fn, candidates)
 
@@ -58,6 +58,7 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
 def _findings(fn: FunctionFacts, candidates: dict[str, ast.stmt]) -> Iterator[Report]:
     loops: list[ast.AST] | None = None
     hollow: bool | None = None
+    introspects: bool | None = None  # asked at the first finding: most candidates are read somewhere
     for name, start in candidates.items():
         fills = _fills_only(fn, name)
         if fills is None:
@@ -67,6 +68,10 @@ def _findings(fn: FunctionFacts, candidates: dict[str, ast.stmt]) -> Iterator[Re
         in_loop = [line for line in fills if any(loop.lineno <= line <= (loop.end_lineno or loop.lineno) for loop in loops)]
         if not in_loop:
             continue
+        if introspects is None:
+            introspects = any(call.name in _INTROSPECTION for call in fn.calls)
+        if introspects:
+            return  # `locals()` and the like read every local
         if hollow is None:
             hollow = _returns_nothing_computed(fn)
         yield Report(
