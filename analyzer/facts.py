@@ -237,9 +237,14 @@ class FunctionFacts:
         return self.class_name is not None and self.parent is None
 
     def param(self, name: str) -> Param | None:
-        return next((p for p in self.params if p.name == name), None)
+        for param in self.params:  # a loop, not next() over a generator: rules ask this often
+            if param.name == name:
+                return param
+        return None
 
     def has_decorator(self, *suffixes: str) -> bool:
+        if not self.decorators:
+            return False  # most functions: spare building the generator
         return any(d == s or d.endswith("." + s) for d in self.decorators for s in suffixes)
 
     def _closure(self, seeds: set[str]) -> set[str]:
@@ -295,3 +300,6 @@ class ModuleFacts:
     functions: list[FunctionFacts] = field(default_factory=list)
     classes: list[ast.ClassDef] = field(default_factory=list)
     calls_by_name: dict[str, int] = field(default_factory=dict)  # callee last name -> count, whole file
+    # What rules derive from the whole file once and ask again for many nodes, keyed by the helper that computes it.
+    # It lives and dies with the file: a module-level cache would keep the previous file's tree alive instead.
+    memo: dict = field(default_factory=dict)

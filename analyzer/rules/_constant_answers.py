@@ -10,7 +10,7 @@ import ast
 import re
 
 from analyzer.facts import FunctionFacts
-from analyzer.vocabulary import is_abstract_or_overload
+from analyzer.vocabulary import is_abstract_or_overload, named_in_class_bases
 
 _MISSING = object()
 # Classes meant to be subclassed or to answer "yes"/"no" for everything on purpose.
@@ -115,7 +115,10 @@ def overrides_foreign_method(fn: FunctionFacts, ctx) -> bool:
 
 
 def _subclassed_in_file(class_name: str, source: str) -> bool:
-    return re.search(rf"^\s*class \w+\([^)]*\b{re.escape(class_name)}\b", source, re.MULTILINE) is not None
+    return named_in_class_bases(source, class_name, _CLASS_HEADER, word_start=r"\b")
+
+
+_CLASS_HEADER = re.compile(r"^\s*class \w+\(", re.MULTILINE)
 
 
 def _class_node(fn: FunctionFacts, ctx) -> ast.ClassDef | None:

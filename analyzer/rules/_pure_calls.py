@@ -27,6 +27,11 @@ PURE_MODULE_FUNCTIONS = frozenset(
     for module in ("os.path", "posixpath", "ntpath")
     for function in "join abspath basename dirname normpath normcase splitext split expanduser expandvars relpath realpath commonpath exists isfile isdir isabs".split()
 ) | {"copy.copy", "copy.deepcopy", "dataclasses.replace"}
+# Every method name pure_call_text may judge pure, whatever the receiver.
+METHODS_JUDGED = (
+    frozenset(name.rsplit(".", 1)[-1] for name in PURE_MODULE_FUNCTIONS)
+    | REBINDABLE_STR_METHODS | STR_QUERY_METHODS | {"join", "encode", "decode"}
+)
 # Receivers whose `replace(a, b)` moves files rather than building a string.
 FILE_MOVERS = frozenset({"os", "shutil", "posix", "nt"})
 
@@ -43,6 +48,8 @@ def pure_call_text(call: ast.Call, source: str) -> str | None:
     if not isinstance(func, ast.Attribute):
         return None
     method = func.attr
+    if method not in METHODS_JUDGED:
+        return None  # most calls: a method this module knows nothing of
     receiver = func.value
     full = dotted_name(func)
     if full in PURE_MODULE_FUNCTIONS:

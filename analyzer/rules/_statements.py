@@ -16,6 +16,10 @@ SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
 _BLOCK_FIELDS = ("body", "orelse", "finalbody")
+# The statement classes that hold blocks; `child_blocks` finds none in any other (most statements).
+COMPOUND_STATEMENTS = frozenset(
+    cls for cls in ast.stmt.__subclasses__() if {*_BLOCK_FIELDS, "handlers", "cases"}.intersection(cls._fields)
+)
 
 
 def child_blocks(stmt: ast.AST) -> Iterator[list[ast.stmt]]:

@@ -61,15 +61,19 @@ _SKIP_DECORATORS = ("property", "cached_property", "setter", "fixture", "context
 
 
 @rule("ACTION_WITHOUT_EFFECT", Severity.BLOCK, on=FUNCTION, precision=0.9)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if not _promises_action(fn) or ctx.is_test_file or fn.parent is not None:
-        return  # nested functions are callbacks shaped by their caller
+        return None  # nested functions are callbacks shaped by their caller
     if any(isinstance(parent, (ast.If, ast.Try)) for parent in ctx.parents):
-        return  # a conditional definition: the fallback of a platform or an optional dependency
+        return None  # a conditional definition: the fallback of a platform or an optional dependency
     if is_abstract_or_overload(fn) or is_stub_body(fn) or fn.has_decorator(*_SKIP_DECORATORS):
-        return
+        return None
     if fn.has_yield or fn.globals_declared or _acts_somewhere(fn):
-        return
+        return None
+    return _findings(fn, ctx)
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     returns = [r for r in fn.returns if r.value is not None]
     if not all(_is_literal_result(r.value) for r in returns):
         return  # returns something it computed: a helper, not a hollow action
@@ -89,11 +93,10 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
 
 def _promises_action(fn: FunctionFacts) -> bool:
     name = fn.name
-    if name.endswith(_NOUN_SUFFIXES):
-        return False
-    if _ACTION_NAME.match(name):
-        return True
-    return fn.class_name is not None and name in _ACTION_METHODS
+    # The verb first: most names have none, and testing the noun endings costs more.
+    if _ACTION_NAME.match(name) or (fn.class_name is not None and name in _ACTION_METHODS):
+        return not name.endswith(_NOUN_SUFFIXES)
+    return False
 
 
 def _verb(name: str) -> str:

@@ -64,15 +64,19 @@ def _is_principal(name: str) -> bool:
 
 
 @rule("AUTH_CHECK_ALWAYS_PASSES", Severity.BLOCK, on=FUNCTION, precision=0.9)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if not is_auth_check(fn):
-        return
+        return None
     if constant_answer(fn) is not True or not judged_params(fn):
-        return
+        return None
     if is_deliberate_default(fn, ctx):
-        return
+        return None
     if any(call.discarded and not call.is_log for call in fn.calls):
-        return  # a check that raises on refusal (`jwt.decode(token, key)`), then answers True
+        return None  # a check that raises on refusal (`jwt.decode(token, key)`), then answers True
+    return _findings(fn, ctx)
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     lines = tuple(r.line for r in fn.returns)
     yield Report(
         line=fn.line,

@@ -51,9 +51,13 @@ _REPORTING_WORDS = ("error", "fail", "warn", "report", "alert", "notify", "abort
 
 
 @rule("BROAD_EXCEPT_SWALLOWED", Severity.WARN, on=FUNCTION, precision=0.78)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if not fn.tries or fn.name in TEARDOWN_FUNCTIONS or ctx.is_test_file:
-        return
+        return None
+    return _findings(fn, ctx)
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     owned: set[int] | None = None
     for try_fact in fn.tries:
         for handler in try_fact.handlers:

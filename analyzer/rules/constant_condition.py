@@ -40,16 +40,31 @@ from analyzer.rules._statements import one_line
 _KEYWORD = {ast.If: "if", ast.While: "while", ast.IfExp: "if", ast.Assert: "assert"}
 # The only expressions `_judge` and `static_truth` can find a fixed truth value in.
 _MAY_BE_FIXED = frozenset({ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.JoinedStr, ast.Lambda, ast.UnaryOp, ast.BoolOp})
+_UNARY_OP, _BOOL_OP = ast.UnaryOp, ast.BoolOp
 
 
 @rule("CONSTANT_CONDITION", Severity.BLOCK, on=(ast.If, ast.While, ast.IfExp, ast.Assert), precision=0.92)
-def check(node: ast.If | ast.While | ast.IfExp | ast.Assert, ctx) -> Iterator[Report]:
+def check(node: ast.If | ast.While | ast.IfExp | ast.Assert, ctx) -> Iterator[Report] | None:
     test = node.test
-    if test.__class__ not in _MAY_BE_FIXED:
-        return  # a name, comparison, call...: its truth depends on the program's state
+    test_type = test.__class__
+    if test_type not in _MAY_BE_FIXED:
+        return None  # a name, comparison, call...: its truth depends on the program's state
+    # `not x`, `a and b`: fixed only through an operand that may be (most are names, comparisons, calls).
+    if test_type is _UNARY_OP and test.operand.__class__ not in _MAY_BE_FIXED:
+        return None
+    if test_type is _BOOL_OP:
+        for operand in test.values:
+            if operand.__class__ in _MAY_BE_FIXED:
+                break
+        else:
+            return None
     verdict = _judge(test, node)
     if verdict is None:
-        return
+        return None
+    return _findings(node, test, verdict)
+
+
+def _findings(node: ast.If | ast.While | ast.IfExp | ast.Assert, test: ast.expr, verdict: tuple[bool, str, bool]) -> Iterator[Report]:
     value, reason, certain = verdict
     keyword = _KEYWORD[node.__class__]
     always = "always true" if value else "always false"
@@ -100,6 +115,8 @@ def _judge(test: ast.expr, node: ast.AST) -> tuple[bool, str, bool] | None:
 
 def static_truth(node: ast.expr) -> bool | None:
     """The truth value an expression has whatever the program state is, or None when it depends on it."""
+    if node.__class__ not in _MAY_BE_FIXED:
+        return None  # most operands of `and`/`or`/`not`: names, comparisons, calls
     if isinstance(node, ast.Constant):
         return bool(node.value)
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import ast
 from dataclasses import replace
-from typing import Iterator
 
 from analyzer.facts import CallFact, FunctionFacts
 from analyzer.model import Severity
@@ -51,21 +50,30 @@ _WHOLE_SCOPE_READERS = frozenset({"locals", "vars"})
 
 
 @rule("DEAD_DB_RESULT", Severity.BLOCK, on=FUNCTION, precision=0.95)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    reports = [*_unread_results(fn), *_unfetched_selects(fn)]
+def check(fn: FunctionFacts, ctx) -> list[Report] | None:
+    reports = _unread_results(fn)
+    if "execute" in ctx.module.calls_by_name:  # the file's calls so far, this function's among them
+        reports += _unfetched_selects(fn)
     if not reports or any(call.attr in _WHOLE_SCOPE_READERS and isinstance(call.node.func, ast.Name) for call in fn.calls):
-        return  # `render(request, "page.html", locals())` reads every local
-    severity = Severity.WARN if ctx.is_test_file else None
-    for report in reports:
-        yield report if severity is None else replace(report, severity=severity, strength=0.7)
+        return None  # `render(request, "page.html", locals())` reads every local
+    if ctx.is_test_file:
+        return [replace(report, severity=Severity.WARN, strength=0.7) for report in reports]
+    return reports
 
 
-def _unread_results(fn: FunctionFacts) -> Iterator[Report]:
+def _unread_results(fn: FunctionFacts) -> list[Report]:
+    found: list[Report] = []
+    reads = fn.reads
+    if reads.keys() >= fn.assigned.keys():
+        return found  # every name the function binds is read (most functions); assignment targets are among them
     for assign in fn.assigns:
-        if len(assign.targets) != 1 or assign.value is None or not isinstance(assign.node, (ast.Assign, ast.AnnAssign)):
+        targets = assign.targets
+        if len(targets) != 1 or targets[0] in reads:
+            continue  # most assignments: their name is read
+        if assign.value is None or not isinstance(assign.node, (ast.Assign, ast.AnnAssign)):
             continue
-        name = assign.targets[0]
-        if name.startswith("_") or name in fn.reads or name in fn.globals_declared:
+        name = targets[0]
+        if name.startswith("_") or name in fn.globals_declared:
             continue
         target = assign.node.targets[0] if isinstance(assign.node, ast.Assign) else assign.node.target
         if not isinstance(target, ast.Name):
@@ -74,12 +82,15 @@ def _unread_results(fn: FunctionFacts) -> Iterator[Report]:
         if how is None or reads_for_a_lock(assign.value) or _probe_in_try(fn, assign.line, _NOT_FOUND):
             continue
         end = assign.node.end_lineno or assign.line
-        yield Report(
-            line=assign.line,
-            end_line=end,
-            message=f"`{name}` holds what `{call_chain_text(assign.value)}` read on line {assign.line} and is never read",
-            evidence=(assign.line,),
+        found.append(
+            Report(
+                line=assign.line,
+                end_line=end,
+                message=f"`{name}` holds what `{call_chain_text(assign.value)}` read on line {assign.line} and is never read",
+                evidence=(assign.line,),
+            )
         )
+    return found
 
 
 def _probe_in_try(fn: FunctionFacts, line: int, caught: tuple[str, ...] | None) -> bool:
@@ -101,7 +112,8 @@ def _probe_in_try(fn: FunctionFacts, line: int, caught: tuple[str, ...] | None) 
     return False
 
 
-def _unfetched_selects(fn: FunctionFacts) -> Iterator[Report]:
+def _unfetched_selects(fn: FunctionFacts) -> list[Report]:
+    found: list[Report] = []
     for call in fn.calls:
         if not call.discarded or call.attr != "execute" or not isinstance(call.node.func, ast.Attribute):
             continue
@@ -117,12 +129,15 @@ def _unfetched_selects(fn: FunctionFacts) -> Iterator[Report]:
         if _read_later(fn, cursor, call):
             continue
         what = "a SELECT" if is_select_sql(query) else "a `select()`"
-        yield Report(
-            line=call.line,
-            end_line=call.node.end_lineno or call.line,
-            message=f"`{cursor}.execute()` runs {what} on line {call.line} and its rows are never fetched",
-            evidence=(call.line,),
+        found.append(
+            Report(
+                line=call.line,
+                end_line=call.node.end_lineno or call.line,
+                message=f"`{cursor}.execute()` runs {what} on line {call.line} and its rows are never fetched",
+                evidence=(call.line,),
+            )
         )
+    return found
 
 
 def _read_later(fn: FunctionFacts, cursor: str, call: CallFact) -> bool:

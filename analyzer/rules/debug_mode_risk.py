@@ -55,11 +55,18 @@ _RUNTIME_CHOICE = re.compile(r"environ|getenv|argv|\bargs\b|option|opts|debug|\b
 
 
 @rule("DEBUG_MODE_RISK", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.95, calls=_WATCHED_CALLS)
-def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report]:
+def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report] | None:
+    if node.__class__ is _ASSIGN and ((value := node.value).__class__ is not _CONSTANT or value.value is not True):
+        return None  # the common case, decided before anything costs (`_is_true`, inlined)
     if ctx.is_test_file:
-        return
-    if node.__class__ is ast.Assign and not _is_true(node.value):
-        return  # the common case, decided before anything costs
+        return None
+    return _findings(node, ctx)
+
+
+_ASSIGN, _CONSTANT = ast.Assign, ast.Constant
+
+
+def _findings(node: ast.Call | ast.Assign, ctx) -> Iterator[Report]:
     reports = list(_debug_call(node, ctx) if isinstance(node, ast.Call) else _debug_assignment(node, ctx))
     if reports and not _guarded_by_runtime_choice(ctx):
         yield from reports

@@ -55,14 +55,16 @@ from analyzer.registry import FUNCTION, Report, rule
 
 
 @rule("DEEP_NESTING", Severity.WARN, on=FUNCTION, precision=0.97)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     nesting = fn.nesting
     if nesting is None or nesting.depth <= NESTING_THRESHOLD:
-        return
+        return None
     keyword = nesting.path[-1]
-    yield Report(
-        line=nesting.line,
-        message=f"`{keyword}` on line {nesting.line} is nested {nesting.depth} blocks deep in `{fn.name}()` "
-        f"({' > '.join(nesting.path)}): return early, or move the inner blocks into a function of their own",
-        evidence=(nesting.line,),
-    )
+    return iter([
+        Report(
+            line=nesting.line,
+            message=f"`{keyword}` on line {nesting.line} is nested {nesting.depth} blocks deep in `{fn.name}()` "
+            f"({' > '.join(nesting.path)}): return early, or move the inner blocks into a function of their own",
+            evidence=(nesting.line,),
+        )
+    ])

@@ -33,17 +33,29 @@ from typing import Iterator
 
 from analyzer.model import Fix, Severity
 from analyzer.registry import Report, rule
-from analyzer.rules._pure_calls import LAZY_BUILTINS, REBINDABLE_STR_METHODS, pure_call_text
+from analyzer.rules._pure_calls import LAZY_BUILTINS, METHODS_JUDGED, PURE_BUILTINS, REBINDABLE_STR_METHODS, pure_call_text
 
 
 @rule("DISCARDED_PURE_CALL", Severity.BLOCK, on=ast.Expr, precision=0.9)
-def check(stmt: ast.Expr, ctx) -> Iterator[Report]:
+def check(stmt: ast.Expr, ctx) -> Iterator[Report] | None:
     call = stmt.value
-    if not isinstance(call, ast.Call) or ctx.is_test_file:
-        return  # tests call things for their exceptions (`with pytest.raises(...): sorted(x)`)
+    if call.__class__ is not _CALL:
+        return None
+    func = call.func  # the callee's last name rules out most calls without calling pure_call_text
+    if func.__class__ is _ATTRIBUTE and func.attr not in METHODS_JUDGED or func.__class__ is _NAME and func.id not in PURE_BUILTINS:
+        return None
+    if ctx.is_test_file:
+        return None  # tests call things for their exceptions (`with pytest.raises(...): sorted(x)`)
     shown = pure_call_text(call, ctx.source)
     if shown is None:
-        return
+        return None
+    return _findings(stmt, call, shown, ctx)
+
+
+_CALL, _ATTRIBUTE, _NAME = ast.Call, ast.Attribute, ast.Name
+
+
+def _findings(stmt: ast.Expr, call: ast.Call, shown: str, ctx) -> Iterator[Report]:
     if isinstance(call.func, ast.Name) and call.func.id in LAZY_BUILTINS:
         message = f"`{shown}` on line {stmt.lineno} is lazy and its result is discarded: it never runs"
     else:

@@ -47,7 +47,7 @@ from typing import Iterator
 from analyzer.facts import FunctionFacts, ModuleFacts
 from analyzer.model import Severity
 from analyzer.registry import MODULE, Report, rule
-from analyzer.rules._statements import same_code
+from analyzer.rules._statements import COMPOUND_STATEMENTS, same_code
 
 MIN_STATEMENTS = 5
 
@@ -59,7 +59,7 @@ def check(module: ModuleFacts, ctx) -> Iterator[Report]:
     for group in _same_shape_groups(module.functions):
         firsts: list[FunctionFacts] = []  # the first function of each distinct body, in line order
         for fn in sorted(group, key=lambda f: f.line):
-            if _statement_count(fn.body) < MIN_STATEMENTS:
+            if _statement_count(fn.body, stop_at=MIN_STATEMENTS) < MIN_STATEMENTS:
                 continue
             first = next((earlier for earlier in firsts if same_code(earlier.body, fn.body)), None)
             if first is None:
@@ -80,21 +80,30 @@ def _same_shape_groups(functions: list[FunctionFacts]) -> list[list[FunctionFact
     for fn in functions:
         body = fn.body
         if len(body) >= 2 or (body and hasattr(body[0], "body")):
-            by_size.setdefault((len(body), fn.end_line - body[0].lineno), []).append(fn)
+            node = fn.node  # `fn.end_line`, inlined: every function of the file comes here
+            by_size.setdefault((len(body), (node.end_lineno or node.lineno) - body[0].lineno), []).append(fn)
     by_shape: dict[tuple, list[FunctionFacts]] = {}
     for size, group in by_size.items():
         if len(group) > 1:
             for fn in group:
-                by_shape.setdefault((size, tuple(type(stmt) for stmt in fn.body)), []).append(fn)
+                by_shape.setdefault((size, tuple(map(type, fn.body))), []).append(fn)
     return [group for group in by_shape.values() if len(group) > 1]
 
 
-def _statement_count(body: list[ast.stmt]) -> int:
+def _statement_count(body: list[ast.stmt], stop_at: int | None = None) -> int:
+    """The statements in `body`, nested ones included; counting stops at `stop_at` when given."""
+    count = len(body)
+    if stop_at is not None and count >= stop_at:
+        return count
     count = 0
     stack = list(body)
     while stack:
         stmt = stack.pop()
         count += 1
+        if count == stop_at:
+            return count
+        if stmt.__class__ not in COMPOUND_STATEMENTS:
+            continue
         for field in ("body", "orelse", "finalbody"):
             block = getattr(stmt, field, None)
             if isinstance(block, list):

@@ -38,18 +38,25 @@ _BUILTIN_EXCEPTIONS = frozenset(
 )
 # CamelCase names that end like an exception class: ValidationError, PaymentException.
 _EXCEPTION_NAME = re.compile(r"^_?[A-Z][A-Za-z0-9]*(Error|Exception|Exit|Interrupt)$")
+_EXCEPTION_ENDINGS = ("Error", "Exception", "Exit", "Interrupt")
 
 
 @rule("EXCEPTION_NOT_RAISED", Severity.BLOCK, on=ast.Expr, precision=0.9)
-def check(stmt: ast.Expr, ctx) -> Iterator[Report]:
+def check(stmt: ast.Expr, ctx) -> Iterator[Report] | None:
     call = stmt.value
     if not isinstance(call, ast.Call) or ctx.is_test_file:
-        return  # tests build exceptions to exercise their constructors
+        return None  # tests build exceptions to exercise their constructors
+    func = call.func  # the callee's last name first, as callee_parts gives it: most calls are plainly no exception
+    last = func.attr if func.__class__ is ast.Attribute else func.id if func.__class__ is ast.Name else callee_parts(call)[1]
+    if not last or not (last in _BUILTIN_EXCEPTIONS or (last.endswith(_EXCEPTION_ENDINGS) and _EXCEPTION_NAME.match(last))):
+        return None
     name, last = callee_parts(call)
-    if not last or not (last in _BUILTIN_EXCEPTIONS or _EXCEPTION_NAME.match(last)):
-        return
     if last.endswith("Warning") or f"def {last}(" in ctx.source:
-        return  # a warning class alone, or a function that happens to be named like a class
+        return None  # a warning class alone, or a function that happens to be named like a class
+    return _findings(stmt, name, last, ctx)
+
+
+def _findings(stmt: ast.Expr, name: str, last: str, ctx) -> Iterator[Report]:
     yield Report(
         line=stmt.lineno,
         end_line=stmt.end_lineno,

@@ -61,17 +61,37 @@ _CONTAINER_CALLS = frozenset(
 
 
 @rule("GLOBAL_MUTATION", Severity.WARN, on=FUNCTION, precision=0.93)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    if ctx.is_test_file or _is_decorator(fn):
-        return
-    yield from _rebound_globals(fn)
-    candidates = _mutated_outer_names(fn)
-    if not candidates:
-        return
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
+    if ctx.is_test_file:
+        return None
+    containers = ctx.module.memo.get(_module_containers)
+    if containers is None:
+        containers = _containers(ctx)
+    if not fn.globals_declared and (not containers or containers.keys().isdisjoint(fn.reads)):
+        # Nothing to rebind, and (most files) no module-level list, dict or set to mutate, or none the function
+        # names: a mutated container is read (`cache.append`, `cache[k] = v` load `cache`), so it is in `fn.reads`.
+        return None
+    if _is_decorator(fn):
+        return None
+    return _findings(fn, containers)
+
+
+def _containers(ctx) -> dict[str, str]:
+    """The module's top-level containers (`_module_containers`), worked out once per file."""
     module = ctx.parents[0] if ctx.parents and isinstance(ctx.parents[0], ast.Module) else None
     if module is None:
+        return {}
+    containers = ctx.module.memo.get(_module_containers)
+    if containers is None:
+        containers = ctx.module.memo[_module_containers] = _module_containers(module)
+    return containers
+
+
+def _findings(fn: FunctionFacts, containers: dict[str, str]) -> Iterator[Report]:
+    yield from _rebound_globals(fn)
+    if not containers:
         return
-    containers = _module_containers(module, set(candidates))
+    candidates = _mutated_outer_names(fn, containers)
     for name, (line, how) in sorted(candidates.items(), key=lambda item: item[1][0]):
         if name in containers:
             yield Report(
@@ -135,8 +155,8 @@ def _lazy_initialisation(fn: FunctionFacts, name: str) -> bool:
     return tested and any(name in ret.names for ret in fn.returns)
 
 
-def _mutated_outer_names(fn: FunctionFacts) -> dict[str, tuple[int, str]]:
-    """Names the function mutates in place but never binds itself, with the first line and what it does."""
+def _mutated_outer_names(fn: FunctionFacts, among: dict[str, str]) -> dict[str, tuple[int, str]]:
+    """Names of `among` the function mutates in place but never binds itself, with the first line and what it does."""
     found: dict[str, tuple[int, str]] = {}
 
     def outer(name: str | None) -> bool:
@@ -144,17 +164,17 @@ def _mutated_outer_names(fn: FunctionFacts) -> dict[str, tuple[int, str]]:
 
     for call in fn.calls:
         func = call.node.func
-        if call.attr in _MUTATORS and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and outer(func.value.id):
+        if call.attr in _MUTATORS and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in among and outer(func.value.id):
             found[func.value.id] = (call.line, f"{func.value.id}.{call.attr}(...)")
     for store in fn.stores:
         target = store.target
-        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and outer(store.root):
+        if store.root in among and isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and outer(store.root):
             found[store.root] = (store.line, f"{store.root}[...] = ..." if isinstance(target.ctx, ast.Store) else f"del {store.root}[...]")
     return found
 
 
-def _module_containers(module: ast.Module, names: set[str]) -> dict[str, str]:
-    """Which of `names` the module binds, at its top level, to a list, dict or set; with the kind."""
+def _module_containers(module: ast.Module) -> dict[str, str]:
+    """The names the module binds last, at its top level, to a list, dict or set; with the kind (once per file)."""
     found: dict[str, str] = {}
     statements = list(module.body)
     for stmt in module.body:  # one level into top-level `if`/`try` (optional imports, platform switches)
@@ -169,7 +189,7 @@ def _module_containers(module: ast.Module, names: set[str]) -> dict[str, str]:
             continue
         kind = _container_kind(value)
         for target in targets:
-            if isinstance(target, ast.Name) and target.id in names:
+            if isinstance(target, ast.Name):
                 if kind is None:
                     found.pop(target.id, None)
                 else:
@@ -193,5 +213,8 @@ def _container_kind(value: ast.expr) -> str | None:
 
 def _is_decorator(fn: FunctionFacts) -> bool:
     """A registration decorator: it returns one of its own parameters unchanged (`return func`)."""
-    returned = [ret.value.id for ret in fn.returns if ret.value.__class__ is ast.Name]  # few functions return a bare name
-    return bool(returned) and any(p.name in returned for p in fn.params)
+    for ret in fn.returns:  # few functions return a bare name
+        value = ret.value
+        if value.__class__ is ast.Name and fn.param(value.id) is not None:
+            return True
+    return False

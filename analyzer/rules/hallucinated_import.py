@@ -105,10 +105,14 @@ _BRINGS: dict[str, tuple[str, ...]] = {
 
 
 @rule("HALLUCINATED_IMPORT", Severity.WARN, on=(ast.Import, ast.ImportFrom), precision=0.6)
-def check(node: ast.Import | ast.ImportFrom, ctx) -> Iterator[Report]:
+def check(node: ast.Import | ast.ImportFrom, ctx) -> Iterator[Report] | None:
     project = ctx.project
     if project is None or not project.has_dependency_files or ctx.function is not None or ctx.is_test_file:
-        return
+        return None
+    return _findings(node, ctx)
+
+
+def _findings(node: ast.Import | ast.ImportFrom, ctx) -> Iterator[Report]:
     if isinstance(node, ast.ImportFrom):
         if node.level or not node.module:
             return

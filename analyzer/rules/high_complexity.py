@@ -45,13 +45,15 @@ from analyzer.registry import FUNCTION, Report, rule
 
 
 @rule("HIGH_COMPLEXITY", Severity.WARN, on=FUNCTION, precision=0.97)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     complexity = fn.complexity
     if complexity <= COMPLEXITY_THRESHOLD:
-        return
-    yield Report(
-        line=fn.line,
-        message=f"`{fn.name}()` has cyclomatic complexity {complexity} (over {COMPLEXITY_THRESHOLD}): "
-        f"{complexity} independent paths to reason about and test; split it or replace branches with a table",
-        evidence=(fn.line,),
-    )
+        return None
+    return iter([
+        Report(
+            line=fn.line,
+            message=f"`{fn.name}()` has cyclomatic complexity {complexity} (over {COMPLEXITY_THRESHOLD}): "
+            f"{complexity} independent paths to reason about and test; split it or replace branches with a table",
+            evidence=(fn.line,),
+        )
+    ])

@@ -56,22 +56,30 @@ _JSON_WRAPPERS = frozenset({"jsonify", "dict", "JSONResponse", "JsonResponse", "
 
 
 @rule("HTTP_ERROR_AS_SUCCESS", Severity.BLOCK, on=(ast.Return, ast.Call), calls=RESPONSE_CALLS, precision=0.85)
-def check(node: ast.Return | ast.Call, ctx) -> Iterator[Report]:
+def check(node: ast.Return | ast.Call, ctx) -> Iterator[Report] | None:
     if ctx.function is None or ctx.is_test_file:
-        return
+        return None
     if isinstance(node, ast.Call):
-        yield from _explicit_status_keyword(node)
-        return
+        return _explicit_status_keyword(node)
     value = node.value
     if value is None:
-        return
+        return None
     if isinstance(value, ast.Tuple) and len(value.elts) >= 2:
-        body = value.elts[0]
-        is_response = _is_view(ctx.function) or (isinstance(body, ast.Call) and dotted_name(body.func).rsplit(".", 1)[-1] in _JSON_WRAPPERS)
-        if is_response and _is_ok_status(value.elts[1]) and error_shape(body):
-            yield _report(node.lineno, node.end_lineno, value.elts[0], "status 200")
-        return
-    if _in_except_handler(ctx) and _is_view(ctx.function) and not _has_status(value):
+        return _error_with_status_200(node, value, ctx)
+    if not ctx.function.tries or not _in_except_handler(ctx):
+        return None  # most returns (an except clause of this function is in one of its tries)
+    return _error_without_status(node, value, ctx)
+
+
+def _error_with_status_200(node: ast.Return, value: ast.Tuple, ctx) -> Iterator[Report]:
+    body = value.elts[0]
+    is_response = _is_view(ctx.function) or (isinstance(body, ast.Call) and dotted_name(body.func).rsplit(".", 1)[-1] in _JSON_WRAPPERS)
+    if is_response and _is_ok_status(value.elts[1]) and error_shape(body):
+        yield _report(node.lineno, node.end_lineno, value.elts[0], "status 200")
+
+
+def _error_without_status(node: ast.Return, value: ast.expr, ctx) -> Iterator[Report]:
+    if _is_view(ctx.function) and not _has_status(value):
         shape = error_shape(value)
         if shape:
             yield Report(

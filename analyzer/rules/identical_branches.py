@@ -41,33 +41,42 @@ from analyzer.rules._statements import one_line, same_code
 
 
 @rule("IDENTICAL_BRANCHES", Severity.BLOCK, on=(ast.If, ast.IfExp), precision=0.93)
-def check(node: ast.If | ast.IfExp, ctx) -> Iterator[Report]:
-    if isinstance(node, ast.IfExp):
-        if same_code(node.body, node.orelse):
-            yield Report(
+def check(node: ast.If | ast.IfExp, ctx) -> Iterator[Report] | None:
+    if node.__class__ is _IF:  # the common case first: most `if`s have no `else`
+        body, orelse = node.body, node.orelse
+        if not orelse or len(body) != len(orelse):
+            return None
+        for a, b in zip(body, orelse):
+            if a.__class__ is not b.__class__:
+                return None
+        if _span(body) != _span(orelse):
+            return None  # copied branches keep their layout; this spares comparing most pairs in full
+        if not all(map(same_code, body, orelse)):
+            return None
+        return iter([
+            Report(
                 line=node.lineno,
                 end_line=node.end_lineno,
-                message=f"both branches of the conditional expression are `{one_line(node.body, 40)}`: `{one_line(node.test, 40)}` decides nothing",
-                evidence=(node.lineno,),
+                message=f"the `if {one_line(node.test, 40)}` branch and its `else` branch (line {orelse[0].lineno}) run the same code: the condition decides nothing",
+                evidence=(node.lineno, orelse[0].lineno),
+                # Mature code keeps identical blocks left over from refactors; a ternary has no such excuse.
+                severity=Severity.WARN,
+                strength=0.85,
             )
-        return
-    body, orelse = node.body, node.orelse
-    if not orelse or len(body) != len(orelse):
-        return
-    if any(a.__class__ is not b.__class__ for a, b in zip(body, orelse)):
-        return
-    if _span(body) != _span(orelse):
-        return  # copied branches keep their layout; this spares comparing most pairs in full
-    if all(map(same_code, body, orelse)):
-        yield Report(
+        ])
+    if not same_code(node.body, node.orelse):
+        return None
+    return iter([
+        Report(
             line=node.lineno,
             end_line=node.end_lineno,
-            message=f"the `if {one_line(node.test, 40)}` branch and its `else` branch (line {orelse[0].lineno}) run the same code: the condition decides nothing",
-            evidence=(node.lineno, orelse[0].lineno),
-            # Mature code keeps identical blocks left over from refactors; a ternary has no such excuse.
-            severity=Severity.WARN,
-            strength=0.85,
+            message=f"both branches of the conditional expression are `{one_line(node.body, 40)}`: `{one_line(node.test, 40)}` decides nothing",
+            evidence=(node.lineno,),
         )
+    ])
+
+
+_IF = ast.If
 
 
 def _span(block: list[ast.stmt]) -> int:

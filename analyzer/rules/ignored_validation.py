@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Iterator
 
 from analyzer.facts import FunctionFacts
 from analyzer.model import Severity
@@ -40,20 +39,26 @@ _PREDICATE_CALL = re.compile(r"^_*(is_valid|isvalid|has_valid|is_[a-z0-9_]*valid
 
 
 @rule("IGNORED_VALIDATION", Severity.BLOCK, on=FUNCTION, precision=0.9)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> list[Report] | None:
     if ctx.is_test_file:
-        return
-    yield from _unread_verdicts(fn)
-    yield from _discarded_predicates(fn)
+        return None
+    return _unread_verdicts(fn) + _discarded_predicates(fn) or None
 
 
-def _unread_verdicts(fn: FunctionFacts) -> Iterator[Report]:
+def _unread_verdicts(fn: FunctionFacts) -> list[Report]:
+    found: list[Report] = []
+    reads = fn.reads
+    if reads.keys() >= fn.assigned.keys():
+        return found  # every name the function binds is read (most functions); assignment targets are among them
     for assign in fn.assigns:
+        targets = assign.targets
+        if len(targets) != 1 or targets[0] in reads:
+            continue  # most assignments: their name is read
         node = assign.node
-        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or len(assign.targets) != 1:
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)):
             continue
-        name = assign.targets[0]
-        if name in fn.reads or name.startswith("_") or name in fn.globals_declared:
+        name = targets[0]
+        if name.startswith("_") or name in fn.globals_declared:
             continue
         target = node.targets[0] if isinstance(node, ast.Assign) else node.target
         if not isinstance(target, ast.Name) or (isinstance(node, ast.Assign) and len(node.targets) != 1):
@@ -64,24 +69,31 @@ def _unread_verdicts(fn: FunctionFacts) -> Iterator[Report]:
         callee = _callee_name(value)
         if callee is None or callee in _NOT_VERDICTS or not _VALIDATION_CALL.search(callee):
             continue
-        yield Report(
-            line=assign.line,
-            end_line=node.end_lineno or assign.line,
-            message=f"`{name}` holds the result of `{callee}()` on line {assign.line} and is never read: the validation's answer is ignored",
-            evidence=(assign.line,),
+        found.append(
+            Report(
+                line=assign.line,
+                end_line=node.end_lineno or assign.line,
+                message=f"`{name}` holds the result of `{callee}()` on line {assign.line} and is never read: the validation's answer is ignored",
+                evidence=(assign.line,),
+            )
         )
+    return found
 
 
-def _discarded_predicates(fn: FunctionFacts) -> Iterator[Report]:
+def _discarded_predicates(fn: FunctionFacts) -> list[Report]:
+    found: list[Report] = []
     for call in fn.calls:
         if not call.discarded or not call.attr or not _PREDICATE_CALL.match(call.attr):
             continue
-        yield Report(
-            line=call.line,
-            end_line=call.node.end_lineno or call.line,
-            message=f"`{call.name or call.attr}()` answers whether the input is valid, and the answer is thrown away on line {call.line}",
-            evidence=(call.line,),
+        found.append(
+            Report(
+                line=call.line,
+                end_line=call.node.end_lineno or call.line,
+                message=f"`{call.name or call.attr}()` answers whether the input is valid, and the answer is thrown away on line {call.line}",
+                evidence=(call.line,),
+            )
         )
+    return found
 
 
 def _callee_name(call: ast.Call) -> str | None:

@@ -62,6 +62,7 @@ _CALLBACK_PARAMS = frozenset(
     message msg record handler timeout""".split()
 )
 _CALLBACK_NAME_PARTS = ("handler", "callback", "hook", "listener", "receiver", "visit_", "on_", "handle", "process_", "__", "pytest_")
+_CALLBACK_NAME = re.compile("|".join(map(re.escape, _CALLBACK_NAME_PARTS)))  # one search for any of them
 # Methods of protocols that Python itself calls with a fixed signature.
 _PROTOCOL_METHODS = frozenset(
     """find_spec find_module load_module exec_module create_module get_resource_reader invalidate_caches
@@ -81,20 +82,29 @@ _CONSTANT_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Bin
 
 
 @rule("INPUT_OUTPUT_DISCONNECTED", Severity.BLOCK, on=FUNCTION, precision=0.78)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    # Most functions use every parameter, most of them directly in a return or an effect:
-    # decide that first, choosing the judged parameters, the closure and the exemptions cost more.
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
+    # Most functions use every parameter, most of them directly in a return or an effect, and most
+    # that do not leave out only `self`, `*args` or a callback's `request`: decide that first,
+    # choosing the judged parameters, the closure and the exemptions cost more.
     direct, effects = fn.return_names, fn.effect_names
     for param in fn.params:
-        if param.name not in direct and param.name not in effects:
-            break
-    else:
-        return
+        name = param.name
+        if name in direct or name in effects or name in _CALLBACK_PARAMS:
+            continue  # used, or never judged (`self`, `cls`, `request` are callback parameters)
+        if param.kind in _JUDGED_KINDS and not name.startswith("_"):  # `_may_be_judged`, inlined
+            return _findings(fn, ctx)
+    return None
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
+    direct, effects = fn.return_names, fn.effect_names
     candidates = _judged_params(fn)
     if not candidates or all(p.name in direct or p.name in effects for p in candidates):
         return
+    if _exempt(fn, ctx):
+        return  # most functions that come this far (stubs, callbacks, dunders): before the flow closure
     reaching = fn.names_reaching_output()
-    if all(p.name in reaching for p in candidates) or _exempt(fn, ctx):
+    if all(p.name in reaching for p in candidates):
         return
     reaching = reaching | _reaching_shared_state(fn)
     if any(part in fn.name.lower() for part in _LOGGING_NAME_PARTS):
@@ -131,15 +141,19 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
     )
 
 
+def _may_be_judged(param: Param) -> bool:
+    """What `_judged_params` asks of each parameter, short of the method's first one."""
+    return param.kind in _JUDGED_KINDS and param.name not in _CALLBACK_PARAMS and not param.name.startswith("_")
+
+
+_JUDGED_KINDS = ("positional", "keyword")
+
+
 def _judged_params(fn: FunctionFacts) -> list[Param]:
     params = list(fn.params)
     if fn.is_method and params and not fn.has_decorator("staticmethod"):
         params = params[1:]  # self / cls
-    return [
-        p
-        for p in params
-        if p.kind in ("positional", "keyword") and not p.name.startswith("_") and p.name not in _CALLBACK_PARAMS
-    ]
+    return [p for p in params if _may_be_judged(p)]
 
 
 def _exempt(fn: FunctionFacts, ctx) -> bool:
@@ -147,7 +161,7 @@ def _exempt(fn: FunctionFacts, ctx) -> bool:
     name = fn.name
     if name.startswith("__") and name.endswith("__"):
         return True
-    if any(part in name for part in _CALLBACK_NAME_PARTS) or (fn.class_name is not None and name in _PROTOCOL_METHODS):
+    if _CALLBACK_NAME.search(name) or (fn.class_name is not None and name in _PROTOCOL_METHODS):
         return True
     if ctx.is_test_file or name.startswith("test_"):
         return True

@@ -61,16 +61,17 @@ _SINK_NAMES = sink_names("random")
 
 # A draw is always called on a receiver named `random` (`random.choice`, `np.random.randint`).
 @rule("INSECURE_RANDOM_TOKEN", Severity.BLOCK, on=(FUNCTION, ast.Assign), precision=0.9, needs={"random"})
-def check(subject: FunctionFacts | ast.Assign, ctx) -> Iterator[Report]:
+def check(subject: FunctionFacts | ast.Assign, ctx) -> Iterator[Report] | None:
     if subject.__class__ is ast.Assign:
-        if ctx.function is None:
-            yield from _module_level(subject, ctx)
-        return
-    fn = subject
+        return _module_level(subject, ctx) if ctx.function is None else None
     if ctx.module.calls_by_name.keys().isdisjoint(_SINK_NAMES) or ctx.is_test_file:
-        return  # no call in the file so far is named like a `random` draw
-    if not any(sink_kind(call.node) == "random" for call in fn.calls):
-        return
+        return None  # no call in the file so far is named like a `random` draw
+    if not any(sink_kind(call.node) == "random" for call in subject.calls):
+        return None
+    return _findings(subject)
+
+
+def _findings(fn: FunctionFacts) -> Iterator[Report]:
     derived: dict[str, ast.Call] = {}  # locals holding a random value, with the draw that made it
     reports = list(_assignments(fn, derived))
     if reports:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from analyzer.facts import FunctionFacts, dotted_name
+from analyzer.facts import AssignFact, FunctionFacts, dotted_name
 from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.rules._statements import LOOP_NODES, SCOPE_NODES
@@ -43,16 +43,22 @@ from analyzer.rules._statements import LOOP_NODES, SCOPE_NODES
 # Methods that only put something into a collection; calling them is not a read of its content.
 FILLING_METHODS = frozenset({"append", "extend", "add", "update", "insert", "appendleft", "extendleft", "setdefault", "write"})
 _EMPTY_CONSTRUCTORS = frozenset({"list", "dict", "set", "str", "int", "float", "OrderedDict", "Counter", "deque", "defaultdict", "collections.OrderedDict", "collections.Counter", "collections.deque", "collections.defaultdict", "io.StringIO", "StringIO"})
+_EMPTY_LAST_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in _EMPTY_CONSTRUCTORS)
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
 @rule("LOOP_RESULT_DISCARDED", Severity.BLOCK, on=FUNCTION, precision=0.93)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     candidates = _empty_starts(fn)
-    if not candidates or any(call.name in _INTROSPECTION for call in fn.calls):
-        return
+    if not candidates:
+        return None
+    return _findings(fn, candidates)
+
+
+def _findings(fn: FunctionFacts, candidates: dict[str, ast.stmt]) -> Iterator[Report]:
     loops: list[ast.AST] | None = None
     hollow: bool | None = None
+    introspects: bool | None = None  # asked at the first finding: most candidates are read somewhere
     for name, start in candidates.items():
         fills = _fills_only(fn, name)
         if fills is None:
@@ -62,6 +68,10 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
         in_loop = [line for line in fills if any(loop.lineno <= line <= (loop.end_lineno or loop.lineno) for loop in loops)]
         if not in_loop:
             continue
+        if introspects is None:
+            introspects = any(call.name in _INTROSPECTION for call in fn.calls)
+        if introspects:
+            return  # `locals()` and the like read every local
         if hollow is None:
             hollow = _returns_nothing_computed(fn)
         yield Report(
@@ -91,12 +101,18 @@ def _empty_starts(fn: FunctionFacts) -> dict[str, ast.stmt]:
     """Plain locals first bound to an empty collection, zero or empty string, by their first assignment."""
     starts: dict[str, ast.stmt] = {}
     for assign in fn.assigns:
-        if not _is_empty(assign.value):
+        value = assign.value
+        value_type = value.__class__
+        if value_type is _CALL:
+            func = value.func  # most values are calls, and most calls are no constructor: the last name tells
+            func_type = func.__class__
+            if func_type is _ATTRIBUTE and func.attr not in _EMPTY_LAST_NAMES or func_type is _NAME and func.id not in _EMPTY_LAST_NAMES:
+                continue
+        elif value_type not in _MAY_BE_EMPTY:
+            continue  # most values (names, attributes, operations) are told apart by their class alone
+        if not _is_empty(value):
             continue
-        node = assign.node
-        if isinstance(node, ast.Assign) and (len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name)):
-            continue  # `self.items = items = []`: the collection is shared with someone else
-        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or len(assign.targets) != 1:
+        if not _binds_one_name(assign):
             continue
         name = assign.targets[0]
         if name in starts or name.startswith("_") or name in fn.globals_declared or fn.param(name) is not None:
@@ -105,6 +121,18 @@ def _empty_starts(fn: FunctionFacts) -> dict[str, ast.stmt]:
             continue
         starts[name] = assign.node
     return starts
+
+
+def _binds_one_name(assign: AssignFact) -> bool:
+    """A plain assignment to one name, and to nothing else."""
+    node = assign.node
+    if isinstance(node, ast.Assign) and (len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name)):
+        return False  # `self.items = items = []`: the collection is shared with someone else
+    return isinstance(node, (ast.Assign, ast.AnnAssign)) and len(assign.targets) == 1
+
+
+_CALL, _ATTRIBUTE, _NAME = ast.Call, ast.Attribute, ast.Name
+_MAY_BE_EMPTY = frozenset({ast.List, ast.Set, ast.Tuple, ast.Dict, ast.Constant, ast.Call})  # what `_is_empty` accepts
 
 
 def _is_empty(value: ast.AST | None) -> bool:
@@ -116,7 +144,10 @@ def _is_empty(value: ast.AST | None) -> bool:
     if value_type is ast.Constant:
         return value.value in (0, "", b"") and value.value is not False
     if value_type is ast.Call and not value.keywords:
-        name = dotted_name(value.func)
+        func = value.func  # the last name first: most calls are no constructor, and naming them costs more
+        if func.__class__ is ast.Attribute and func.attr not in _EMPTY_LAST_NAMES or func.__class__ is ast.Name and func.id not in _EMPTY_LAST_NAMES:
+            return False
+        name = dotted_name(func)
         return name in _EMPTY_CONSTRUCTORS and (not value.args or name.endswith("defaultdict"))
     return False
 

@@ -42,10 +42,14 @@ _TRIVIA = (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, t
 
 
 @rule("MISSING_FSTRING_PREFIX", Severity.BLOCK, on=ast.Constant, precision=0.85)
-def check(node: ast.Constant, ctx) -> Iterator[Report]:
+def check(node: ast.Constant, ctx) -> Iterator[Report] | None:
     value = node.value
-    if type(value) is not str or "{" not in value or ctx.function is None:
-        return
+    if value.__class__ is not str or "{" not in value or ctx.function is None:
+        return None  # most constants: no generator is even created
+    return _findings(node, value, ctx)
+
+
+def _findings(node: ast.Constant, value: str, ctx) -> Iterator[Report]:
     if ctx.is_test_file:
         return  # tests hold templates and expected outputs with braces on purpose
     if "}" not in value or "{{" in value or "\\" in value or "(?" in value or len(value) > 500:

@@ -65,13 +65,17 @@ _KNOWN_HARMLESS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "
 
 
 @rule("MISSING_WRITE", Severity.BLOCK, on=FUNCTION, precision=0.9)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if not _promises_persistence(fn) or is_abstract_or_overload(fn) or is_stub_body(fn):
-        return
+        return None
     if any(d.endswith(("property", "setter", "fixture", "contextmanager")) for d in fn.decorators):
-        return
+        return None
     if fn.has_yield or fn.globals_declared or _writes_somewhere(fn):
-        return
+        return None
+    return _findings(fn, ctx)
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     returns = [r for r in fn.returns if r.value is not None]
     if not all(_hollow_result(fn, r.value) for r in returns):
         return  # returns something it computed or read: more likely a builder or a snapshot than a hollow writer
@@ -97,11 +101,10 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
 
 def _promises_persistence(fn: FunctionFacts) -> bool:
     name = fn.name
-    if name.endswith(_NOUN_SUFFIXES):
-        return False
-    if _PERSISTENCE_NAME.match(name):
-        return True
-    return fn.class_name is not None and name in _PERSISTENCE_METHODS
+    # The verb first: most names have none, and testing the noun endings costs more.
+    if _PERSISTENCE_NAME.match(name) or (fn.class_name is not None and name in _PERSISTENCE_METHODS):
+        return not name.endswith(_NOUN_SUFFIXES)
+    return False
 
 
 def _hollow_result(fn: FunctionFacts, node: ast.AST) -> bool:

@@ -42,11 +42,15 @@ _SAMPLE_CONTAINER = re.compile(r"mock|fake|dummy|sample|example|demo|fixture|stu
 
 
 @rule("MOCK_DATA_RETURNED", Severity.BLOCK, on=FUNCTION, precision=0.9)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if not _LOOKUP_NAME.match(fn.name) or _NOT_A_LOOKUP.search(fn.name) or ctx.is_test_file:
-        return
+        return None
     if not fn.returns or is_abstract_or_overload(fn) or fn.has_decorator("fixture"):
-        return
+        return None
+    return _findings(fn, ctx)
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     params = judged_params(fn)
     if not params:
         return

@@ -46,7 +46,14 @@ _DELIBERATE = ("cache", "memo")
 
 
 @rule("MUTABLE_DEFAULT_ARGUMENT", Severity.BLOCK, on=FUNCTION, precision=0.9)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
+    for param in fn.params:
+        if param.default is not None:
+            return _findings(fn)
+    return None  # most functions: no default, and no generator is even created
+
+
+def _findings(fn: FunctionFacts) -> Iterator[Report]:
     for param in fn.params:
         if param.default is None or not _is_mutable(param.default):
             continue

@@ -30,19 +30,23 @@ from typing import Iterator
 from analyzer.facts import AssignFact, FunctionFacts
 from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
-from analyzer.rules._statements import SCOPE_NODES, child_blocks, one_line, reads_name, same_code
+from analyzer.rules._statements import COMPOUND_STATEMENTS, SCOPE_NODES, child_blocks, one_line, reads_name, same_code
 from analyzer.vocabulary import callee_parts, is_pure_call
 
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
 @rule("OVERWRITTEN_BEFORE_USE", Severity.BLOCK, on=FUNCTION, precision=0.88)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    if ctx.is_test_file:
-        return
-    pairs = list(_unread_pairs(fn))
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
+    if ctx.is_test_file or len(fn.assigns) < 2:
+        return None  # a pair takes two assignments
+    pairs = _unread_pairs(fn)
     if not pairs or any(call.attr in _INTROSPECTION for call in fn.calls):
-        return
+        return None
+    return _findings(fn, pairs)
+
+
+def _findings(fn: FunctionFacts, pairs: list[tuple[str, AssignFact, AssignFact]]) -> Iterator[Report]:
     blocks = _blocks_by_statement(fn.node)
     for name, first, second in pairs:
         placed, other = blocks.get(id(first.node)), blocks.get(id(second.node))
@@ -65,25 +69,26 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
         )
 
 
-def _unread_pairs(fn: FunctionFacts) -> Iterator[tuple[str, AssignFact, AssignFact]]:
+def _unread_pairs(fn: FunctionFacts) -> list[tuple[str, AssignFact, AssignFact]]:
     """(name, first, second): consecutive plain assignments to `name` with no read of it in between."""
-    if len(fn.assigns) < 2:
-        return
+    pairs: list[tuple[str, AssignFact, AssignFact]] = []
+    # The names worth pairing: bound more than once, not private, not global. Most names are bound once.
+    rebound = {name for name, lines in fn.assigned.items() if len(lines) > 1 and not name.startswith("_")} - fn.globals_declared
+    if not rebound:
+        return pairs
     by_name: dict[str, list[AssignFact]] = {}
     for assign in fn.assigns:
+        targets = assign.targets
+        if not targets or targets[0] not in rebound:
+            continue
         node = assign.node
-        node_type = node.__class__  # exact classes: every assignment of every function comes here
+        node_type = node.__class__
         if node_type is ast.Assign:
             if len(node.targets) != 1 or node.targets[0].__class__ is not ast.Name:
                 continue
         elif not (node_type is ast.AnnAssign and node.value is not None and node.target.__class__ is ast.Name):
             continue
-        name = assign.targets[0]
-        if name.startswith("_") or name in fn.globals_declared:
-            continue
-        if len(fn.assigned.get(name, ())) < 2:
-            continue
-        by_name.setdefault(name, []).append(assign)
+        by_name.setdefault(targets[0], []).append(assign)
     for name, assigns in by_name.items():
         reads = fn.reads.get(name, ())
         for first, second in zip(assigns, assigns[1:]):
@@ -97,7 +102,8 @@ def _unread_pairs(fn: FunctionFacts) -> Iterator[tuple[str, AssignFact, AssignFa
                 continue
             if any(first_end < line < second.line for line in fn.assigned.get(name, ())):
                 continue  # rebound in between (a loop target, a with-item): another pair
-            yield name, first, second
+            pairs.append((name, first, second))
+    return pairs
 
 
 def _call_of(value: ast.AST | None) -> ast.Call | None:
@@ -123,7 +129,7 @@ def _blocks_by_statement(function: ast.AST) -> dict[int, tuple[ast.AST, list[ast
         owner, block = stack.pop()
         for stmt in block:
             placed[id(stmt)] = (owner, block)
-            if not isinstance(stmt, SCOPE_NODES):
+            if stmt.__class__ in COMPOUND_STATEMENTS and not isinstance(stmt, SCOPE_NODES):
                 for inner in child_blocks(stmt):
                     stack.append((stmt, inner))
     return placed

@@ -38,10 +38,15 @@ _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
 @rule("PARAMETER_OVERWRITTEN", Severity.BLOCK, on=FUNCTION, precision=0.88)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     assigned_names = fn.assigned
-    if not any(p.name in assigned_names for p in fn.params):
-        return
+    for param in fn.params:
+        if param.name in assigned_names:
+            return _findings(fn, ctx)
+    return None  # most functions bind none of their parameters
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     params = _judged_params(fn)
     if not params or is_abstract_or_overload(fn):
         return

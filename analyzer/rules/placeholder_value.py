@@ -52,10 +52,26 @@ _EXAMPLE_CONTEXT = re.compile(r"(placeholder|example|sample|help|hint|descriptio
 
 
 @rule("PLACEHOLDER_VALUE", Severity.WARN, on=(ast.Return, ast.Assign, ast.AnnAssign), precision=0.8)
-def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report]:
+def check(node: ast.Return | ast.Assign | ast.AnnAssign, ctx) -> Iterator[Report] | None:
+    # A plain function, not a generator, for the values it can tell at once hold no placeholder.
     value = node.value
-    if value.__class__ not in _MAY_HOLD_STRINGS or (value.__class__ is ast.Constant and not _is_marked(value.value)):
-        return  # most values: no string, or one plain string
+    value_type = value.__class__
+    if value_type is _CONSTANT:
+        if value.value.__class__ is not str or not _is_marked(value.value):
+            return None  # most constants: no string, or one plain string
+    elif value_type not in _MAY_HOLD_STRINGS:
+        return None
+    elif value_type is _CALL and not value.keywords:
+        return None  # of a call, only keyword arguments are looked into
+    elif not _holds_marked_string(value):
+        return None  # most containers and calls: no string in them may be a placeholder
+    return _reports(node, value, ctx)
+
+
+_CONSTANT, _CALL = ast.Constant, ast.Call
+
+
+def _reports(node: ast.Return | ast.Assign | ast.AnnAssign, value: ast.AST, ctx) -> Iterator[Report]:
     context = None  # the statement's name, worked out only for a string that may be a placeholder
     for constant, name, keys in _marked_strings(value, None, ()):
         if context is None:
@@ -112,6 +128,25 @@ def _marked_strings(node: ast.AST, name: str | None, keys: tuple[str, ...]) -> I
         for keyword in node.keywords:
             if keyword.arg:
                 yield from _marked_strings(keyword.value, keyword.arg, (*keys, keyword.arg))
+
+
+def _holds_marked_string(value: ast.AST) -> bool:
+    """Whether `_marked_strings` finds anything in `value`, without working out names and keys."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        node_type = node.__class__
+        if node_type is _CONSTANT:
+            text = node.value  # `_is_marked`, inlined: most strings of a container come here
+            if text.__class__ is str and len(text) <= 200 and _MARKER.search(text.lower()) is not None:
+                return True
+        elif node_type is ast.Dict:
+            stack += node.values
+        elif node_type is ast.List or node_type is ast.Tuple or node_type is ast.Set:
+            stack += node.elts
+        elif node_type is ast.Call:
+            stack += [keyword.value for keyword in node.keywords if keyword.arg]
+    return False
 
 
 def _is_marked(value: object) -> bool:

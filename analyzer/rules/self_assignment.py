@@ -37,14 +37,23 @@ from analyzer.model import Severity
 from analyzer.registry import Report, rule
 from analyzer.rules._statements import one_line
 
-_CANDIDATES = (ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List)
+_CANDIDATES = frozenset({ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List})  # exact classes: every assignment comes here
 
 
 @rule("SELF_ASSIGNMENT", Severity.BLOCK, on=ast.Assign, precision=0.94)
-def check(node: ast.Assign, ctx) -> Iterator[Report]:
+def check(node: ast.Assign, ctx) -> Iterator[Report] | None:
     value = node.value
-    if not isinstance(value, _CANDIDATES):
-        return
+    value_type = value.__class__
+    if value_type not in _CANDIDATES:
+        return None
+    for target in node.targets:
+        # Only a tuple or list may be written as the other (`a, b = [a, b]`); most targets differ in class.
+        if (target.__class__ is value_type or value_type is ast.Tuple or value_type is ast.List) and _same(target, value):
+            return _findings(node, value, ctx)
+    return None  # most assignments of a name or attribute: another one
+
+
+def _findings(node: ast.Assign, value: ast.expr, ctx) -> Iterator[Report]:
     for target in node.targets:
         if not _same(target, value):
             continue
@@ -74,7 +83,7 @@ def _same(target: ast.expr, value: ast.expr) -> bool:
     if target.__class__ is ast.Name:
         return value.__class__ is ast.Name and target.id == value.id
     if target.__class__ is ast.Attribute:
-        return value.__class__ is ast.Attribute and target.attr == value.attr and ast.unparse(target) == ast.unparse(value)
+        return value.__class__ is ast.Attribute and _same_attribute(target, value)
     if target.__class__ is ast.Subscript:
         return value.__class__ is ast.Subscript and ast.unparse(target) == ast.unparse(value)
     if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)):
@@ -82,6 +91,19 @@ def _same(target: ast.expr, value: ast.expr) -> bool:
             not isinstance(t, (ast.Tuple, ast.List, ast.Starred)) and _same(t, v) for t, v in zip(target.elts, value.elts)
         )
     return False
+
+
+def _same_attribute(target: ast.Attribute, value: ast.Attribute) -> bool:
+    """Whether the two unparse alike: name chains (`self.a.b`) compared part by part, as unparsing them
+    costs more than the rest of the rule; anything else as text."""
+    receiver, other = target, value
+    while receiver.__class__ is ast.Attribute and other.__class__ is ast.Attribute:
+        if receiver.attr != other.attr:
+            return False  # the texts differ in this part, whatever comes before it
+        receiver, other = receiver.value, other.value
+    if receiver.__class__ is ast.Name and other.__class__ is ast.Name:
+        return receiver.id == other.id
+    return ast.unparse(target) == ast.unparse(value)
 
 
 def _unbound_here(ctx, node: ast.Assign, name: str) -> bool:

@@ -72,12 +72,23 @@ _FAILURE_WORDS = ("fail", "error", "retry", "alert", "abort", "report", "notify"
 
 
 @rule("SILENT_FAILURE", Severity.BLOCK, on=FUNCTION, precision=0.92)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
+    if not fn.tries:
+        return None  # most functions: no generator is even created
+    return _findings(fn, ctx)
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     for try_fact in fn.tries:
         success_shapes = {sig for r in try_fact.body_returns if (sig := success_signature(r.value)) is not None}
-        if _some_handler_reports_failure(try_fact):
-            continue  # the function knows how to say "failed": the handlers that say "ok" chose to
+        reports_failure = None
         for handler in try_fact.handlers:
+            if not _may_answer_success(try_fact, handler, success_shapes):
+                continue  # most handlers: the costlier questions below cannot matter
+            if reports_failure is None:
+                reports_failure = _some_handler_reports_failure(try_fact)
+            if reports_failure:
+                break  # the function knows how to say "failed": the handlers that say "ok" chose to
             if _benign(handler) or handler.raises or _reports(handler) or _records_failure(handler):
                 continue
             explained = _has_comment(handler.node, ctx)
@@ -99,6 +110,14 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
                     break
             else:
                 yield from _falls_through_to_success(fn, try_fact, handler, explained)
+
+
+def _may_answer_success(try_fact: TryFact, handler: HandlerFact, success_shapes: set[str]) -> bool:
+    """What either finding needs first: a return to compare with the success path's, or (no return anywhere
+    in the try) a handler that only swallows and falls through to what follows."""
+    if handler.returns:
+        return bool(success_shapes)
+    return not try_fact.body_returns and _only_swallows(handler.node)
 
 
 def _falls_through_to_success(fn: FunctionFacts, try_fact: TryFact, handler: HandlerFact, explained: bool) -> Iterator[Report]:

@@ -49,12 +49,16 @@ _PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 
 
 @rule("STUB_IMPLEMENTATION", Severity.WARN, on=FUNCTION, precision=0.75)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     name = fn.name
     if not is_stub_body(fn) or name.startswith("__") or ctx.is_test_file:
-        return
+        return None  # most functions: no generator is even created
     if _NOOP_NAME.search(name.lower()) or _HOOK_NAME.search(name) or any(d not in _PLAIN_DECORATORS for d in fn.decorators):
-        return
+        return None
+    return _findings(fn, name, ctx)
+
+
+def _findings(fn: FunctionFacts, name: str, ctx) -> Iterator[Report]:
     if _raises_not_implemented(fn) or _only_ellipsis(fn):
         return  # fails loudly, or a typing stub (`...` under TYPE_CHECKING, protocols, overloads)
     if any(isinstance(parent, (ast.If, ast.Try)) for parent in ctx.parents):
@@ -85,12 +89,16 @@ def _only_ellipsis(fn: FunctionFacts) -> bool:
 
 def _first_call_line(fn: FunctionFacts, source: str) -> int | None:
     """Where the file calls this function: `name(` for functions, `self.name(` / `cls.name(` for methods."""
+    # Each pattern starts with a literal, which the regex engine finds fast, and then looks behind it
+    # for what must (or may not) stand before it: a pattern that starts with a look-behind is tried at every position.
+    name = re.escape(fn.name)
     if fn.class_name is None:
-        pattern = rf"(?<![\w.]){re.escape(fn.name)}\("
+        pattern = rf"{name}(?<![\w.]{name})\("  # `name(`, not `x.name(` nor `other_name(`
     else:
-        pattern = rf"\b(self|cls|{re.escape(fn.class_name)})\.{re.escape(fn.name)}\("
+        called_on = "|".join(rf"(?<=\b{receiver}\.{name}\()" for receiver in ("self", "cls", re.escape(fn.class_name)))
+        pattern = rf"\.{name}\((?:{called_on})"  # `self.name(`, `cls.name(`, `Class.name(`
     for match in re.finditer(pattern, source):
-        start = match.start()
+        start = match.start()  # for a method, the dot after the receiver: the same line, and no `def ` before it
         line_start = source.rfind("\n", 0, start) + 1
         if source[line_start:start].lstrip().startswith("def "):
             continue

@@ -42,9 +42,13 @@ _FILLED_BY_NAME = ("overload", "command", "option", "argument", "fixture", "rout
 
 
 @rule("TOO_MANY_PARAMETERS", Severity.WARN, on=FUNCTION, precision=0.95)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if ctx.is_test_file or len(fn.params) <= MAX_POSITIONAL:
-        return
+        return None
+    return _findings(fn, ctx)
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     positional = [p for p in fn.params if p.kind == "positional"]
     if fn.class_name is not None and fn.parent is None and positional and positional[0].name in ("self", "cls", "mcs", "metacls"):
         positional = positional[1:]

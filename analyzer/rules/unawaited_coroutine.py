@@ -48,18 +48,21 @@ _TRANSPARENT_DECORATORS = frozenset(
 )
 
 _API_LAST_NAMES = frozenset(api.rsplit(".", 1)[-1] for api in COROUTINE_APIS)
-_module_cache: list = [None, None]  # [module node, its names]
 
 
 # Every case needs an `async def` in the file or an `asyncio` callee.
 @rule("UNAWAITED_COROUTINE", Severity.BLOCK, on=ast.Expr, precision=0.9, needs={"async"})
-def check(node: ast.Expr, ctx) -> Iterator[Report]:
+def check(node: ast.Expr, ctx) -> Iterator[Report] | None:
     call = node.value
     if call.__class__ is not ast.Call or ctx.function is None:
-        return
+        return None
     what = _coroutine_called(call, ctx)
     if what is None:
-        return
+        return None
+    return _findings(node, call, what, ctx)
+
+
+def _findings(node: ast.Expr, call: ast.Call, what: str, ctx) -> Iterator[Report]:
     in_async = ctx.function.is_async
     remedy = "prefix it with `await`" if in_async else "await it from an async function or schedule it with `asyncio.run`/`create_task`"
     yield Report(
@@ -97,42 +100,41 @@ def _coroutine_attribute(func: ast.Attribute, ctx) -> str | None:
             return dotted
     receiver = func.value
     if receiver.__class__ is ast.Name and receiver.id in ("self", "cls") and ctx.class_stack and _has_async_def(ctx):
-        async_methods, sync_methods = _class_names(ctx.class_stack[-1])
+        async_methods, sync_methods = _class_names(ctx.class_stack[-1], ctx)
         if func.attr in async_methods and func.attr not in sync_methods:
             return dotted_name(func)
     return None
 
 
-_async_cache: list = [None, False]  # [source text, whether it contains "async"]
-
-
 def _has_async_def(ctx) -> bool:
     """Whether the file can define a coroutine function at all (one substring search per file)."""
-    if _async_cache[0] is not ctx.source:
-        _async_cache[0], _async_cache[1] = ctx.source, "async" in ctx.source
-    return _async_cache[1]
+    memo = ctx.module.memo
+    found = memo.get(_has_async_def)
+    if found is None:
+        found = memo[_has_async_def] = "async" in ctx.source
+    return found
 
 
 def _module_names(ctx) -> tuple[frozenset[str], frozenset[str]]:
-    """(coroutine function names, every other name bound at module level), cached per parsed module."""
+    """(coroutine function names, every other name bound at module level), worked out once per file."""
     module = ctx.parents[0] if ctx.parents else None
     if not isinstance(module, ast.Module):
         return frozenset(), frozenset()
-    if _module_cache[0] is module:
-        return _module_cache[1]
-    coroutines, others = _names_bound_in(module.body)
-    names = (frozenset(coroutines - others), frozenset(others))
-    _module_cache[0], _module_cache[1] = module, names
+    memo = ctx.module.memo
+    names = memo.get(_module_names)
+    if names is None:
+        coroutines, others = _names_bound_in(module.body)
+        names = memo[_module_names] = (frozenset(coroutines - others), frozenset(others))
     return names
 
 
-_class_cache: list = [None, None]  # [class node, its names]
-
-
-def _class_names(class_node: ast.ClassDef) -> tuple[set[str], set[str]]:
-    if _class_cache[0] is not class_node:
-        _class_cache[0], _class_cache[1] = class_node, _names_bound_in(class_node.body)
-    return _class_cache[1]
+def _class_names(class_node: ast.ClassDef, ctx) -> tuple[set[str], set[str]]:
+    memo = ctx.module.memo
+    key = (_class_names, class_node)
+    names = memo.get(key)
+    if names is None:
+        names = memo[key] = _names_bound_in(class_node.body)
+    return names
 
 
 def _names_bound_in(body: list[ast.stmt]) -> tuple[set[str], set[str]]:
@@ -151,7 +153,10 @@ def _names_bound_in(body: list[ast.stmt]) -> tuple[set[str], set[str]]:
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for target in targets:
-                others.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+                if target.__class__ is ast.Name:  # most targets: spare walking them
+                    others.add(target.id)
+                else:
+                    others.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
         elif isinstance(stmt, (ast.If, ast.Try, ast.With)) or stmt.__class__.__name__ == "TryStar":
             stack.extend(stmt.body)
             stack.extend(getattr(stmt, "orelse", ()))

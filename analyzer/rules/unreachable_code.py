@@ -38,10 +38,16 @@ _JUMP_WORDS = {ast.Return: "return", ast.Raise: "raise", ast.Continue: "continue
 
 
 @rule("UNREACHABLE_CODE", Severity.BLOCK, on=(ast.Return, ast.Raise, ast.Continue, ast.Break), precision=0.9)
-def check(node: ast.stmt, ctx) -> Iterator[Report]:
-    parent = ctx.parent
-    if getattr(parent, "body", None) and parent.body[-1] is node:
-        return  # the common case: the jump ends its block
+def check(node: ast.stmt, ctx) -> Iterator[Report] | None:
+    parents = ctx.parents  # `ctx.parent`, without the property call
+    parent = parents[-1] if parents else None
+    body = getattr(parent, "body", None)
+    if body and body[-1] is node:
+        return None  # the common case: the jump ends its block
+    return _findings(node, parent, ctx)
+
+
+def _findings(node: ast.stmt, parent: ast.AST | None, ctx) -> Iterator[Report]:
     placed = block_holding(parent, node)
     if placed is None:
         return

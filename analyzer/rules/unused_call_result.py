@@ -45,9 +45,13 @@ _READS_LOCALS = frozenset({"locals", "vars", "eval", "exec", "currentframe"})
 
 
 @rule("UNUSED_CALL_RESULT", Severity.WARN, on=FUNCTION, precision=0.8)
-def check(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    if not fn.assigns or ctx.is_test_file:
-        return
+def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
+    if not fn.assigns or fn.reads.keys() >= fn.assigned.keys() or ctx.is_test_file:
+        return None  # no assignment, or every name bound is read (assignment targets are among them)
+    return _findings(fn, ctx)
+
+
+def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     reads_locals = None
     for assign in fn.assigns:
         if not isinstance(assign.node, ast.Assign) or len(assign.targets) != 1 or len(assign.node.targets) != 1:
