@@ -24,7 +24,7 @@ body is at level 0, the first `if` opens level 1. An `elif` continues its
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from typing import NamedTuple
 
 COMPLEXITY_THRESHOLD = 15  # HIGH_COMPLEXITY flags complexity above this
 NESTING_THRESHOLD = 4  # DEEP_NESTING flags blocks nested deeper than this
@@ -100,9 +100,11 @@ def _is_wildcard(case: ast.match_case) -> bool:
     return isinstance(case.pattern, ast.MatchAs) and case.pattern.pattern is None and case.guard is None
 
 
-@dataclass(frozen=True, slots=True)
-class Nesting:
-    """The most deeply nested block of a function: its level, line, and the blocks around it, outermost first."""
+class Nesting(NamedTuple):
+    """The most deeply nested block of a function: its level, line, and the blocks around it, outermost first.
+
+    A named tuple, immutable and cheap to make: the walk makes one per function and per deeper block.
+    """
 
     depth: int
     line: int

@@ -170,7 +170,6 @@ class _Scope:
         self.try_bodies: list[TryFact] = []
 
 
-@dataclass(slots=True)
 class _Measure:
     """Complexity and block nesting of one function's own body, counted as the walk passes its nodes.
 
@@ -178,9 +177,12 @@ class _Measure:
     headers and bodies of nested functions and classes count into a throwaway measure.
     """
 
-    complexity: int
-    deepest: Nesting
-    blocks: list[str] = field(default_factory=list)  # keywords of the blocks around the node being walked
+    __slots__ = ("complexity", "deepest", "blocks")
+
+    def __init__(self, complexity: int, deepest: Nesting):
+        self.complexity = complexity
+        self.deepest = deepest
+        self.blocks: list[str] = []  # keywords of the blocks around the node being walked
 
     @classmethod
     def throwaway(cls) -> "_Measure":
