@@ -37,3 +37,22 @@ def test_docs_and_tests_are_skipped():
     source = "API_KEY = 'a8f5f167f44f4964e6c998dee827110c'\n"
     assert findings(source, "docs/conf.py") == []
     assert findings(source, "tests/test_api.py") == []
+
+
+# One value of every provider shape the rule knows, each in a string no name points at: found by its shape alone.
+PROVIDER_SAMPLES = {
+    "an AWS access key id": ["AKIAQ3EGRTZ7LWK4XN2P", "ASIAQ3EGRTZ7LWK4XN2P"],
+    "a GitHub token": ["ghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3s12", "github_pat_" + "R4nd0mT0k3nV4lu3F0r" * 4],
+    "a Slack token": ["xoxb-123456789012-abcdefghijKLMNOP"],
+    "a Stripe live key": ["sk_live_51H8x2LkqzP0aB7cD9eF1gH3iJ5kL7mN9", "rk_live_51H8x2LkqzP0aB7cD9eF1gH3iJ5kL7mN9"],
+    "a Google API key": ["AIzaSyD4r8Qk2LmN7pX0vB3cF6hJ9tW1yZ5aE8g"],
+    "a private key": ["-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7Zq3R8s0Kf2Lw9Yp4Nc6Jd1Hb5Gt8Vx3Mz7Qe2Ua9Wr0Sy4Ti6"],
+}
+
+
+def test_every_provider_shape_is_found_in_an_unnamed_string():
+    # The rule screens strings with plain substring tests before its provider regex: this holds the two together.
+    for label, samples in PROVIDER_SAMPLES.items():
+        for sample in samples:
+            found = findings(f"def connect(client):\n    client.send({sample!r})\n")
+            assert [label in finding.message for finding in found] == [True], (label, sample)
