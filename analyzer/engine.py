@@ -94,6 +94,15 @@ class FileContext:
             self._lines = self.source.splitlines()
         return self._lines
 
+    def mentions(self, word: str) -> bool:
+        """Whether the file's text holds `word`: searched once per file, however many nodes ask."""
+        memo = self.module.memo
+        key = ("mentions", word)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = word in self.source
+        return found
+
     def line_text(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
 
@@ -395,10 +404,15 @@ class _Walker:
 
 def _descend_any(w: _Walker, node: ast.AST) -> None:
     """Walk the child nodes of `node`, field by field, with `node` on top of the parents."""
+    _descend_fields(w, node, _CHILD_FIELDS[node.__class__])
+
+
+def _descend_fields(w: _Walker, node: ast.AST, fields: tuple[str, ...]) -> None:
+    """Walk the child nodes in the given fields of `node`, with `node` on top of the parents."""
     parents = w.parents
     parents.append(node)
     handlers = w.handlers
-    for name in _CHILD_FIELDS[node.__class__]:
+    for name in fields:
         value = getattr(node, name)
         if value.__class__ is list:
             for item in value:
@@ -685,17 +699,7 @@ def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast
     opens_block = _measure_condition(measure, node, w.ctx.parents)
     node_type = node.__class__
     w.visit_as_effect(node.subject if node_type is ast.Match else node.test, node)
-    parents = w.ctx.parents
-    parents.append(node)
-    handlers = w.handlers
-    for name in _AFTER_CONDITION[node_type]:
-        value = getattr(node, name)
-        if value.__class__ is list:
-            for item in value:
-                handlers[item.__class__](w, item)
-        elif value is not None:
-            handlers[value.__class__](w, value)
-    parents.pop()
+    _descend_fields(w, node, _AFTER_CONDITION[node_type])
     if opens_block:
         measure.blocks.pop()
 

@@ -61,18 +61,9 @@ _EXIT_CALLS = frozenset({"sys.exit", "exit", "os._exit", "quit"})
 def check(node: ast.While | ast.FunctionDef | ast.AsyncFunctionDef, ctx) -> Iterator[Report] | None:
     if isinstance(node, ast.While):
         return _endless_retry_loop(node, ctx)
-    if node.decorator_list and _mentions_tenacity(ctx) and any(module == "tenacity" or module.startswith("tenacity.") for module, _ in ctx.module.imports):
+    if node.decorator_list and ctx.mentions("tenacity") and any(module == "tenacity" or module.startswith("tenacity.") for module, _ in ctx.module.imports):
         return _tenacity_without_stop(node)
     return None
-
-
-def _mentions_tenacity(ctx) -> bool:
-    """Whether the file's text names tenacity at all (the rule also runs on files that only hold a `while`), once per file."""
-    memo = ctx.module.memo
-    mentions = memo.get(_mentions_tenacity)
-    if mentions is None:
-        mentions = memo[_mentions_tenacity] = "tenacity" in ctx.source
-    return mentions
 
 
 def _endless_retry_loop(loop: ast.While, ctx) -> Iterator[Report]:

@@ -78,7 +78,7 @@ def _coroutine_called(call: ast.Call, ctx) -> str | None:
     """The name of the coroutine function `call` calls, when we can tell it is one."""
     func = call.func
     if func.__class__ is ast.Name:
-        if not _has_async_def(ctx):
+        if not ctx.mentions("async"):
             return None
         name = func.id
         kind = _local_kind(ctx.function.node, name)
@@ -99,20 +99,11 @@ def _coroutine_attribute(func: ast.Attribute, ctx) -> str | None:
         if dotted in COROUTINE_APIS:
             return dotted
     receiver = func.value
-    if receiver.__class__ is ast.Name and receiver.id in ("self", "cls") and ctx.class_stack and _has_async_def(ctx):
+    if receiver.__class__ is ast.Name and receiver.id in ("self", "cls") and ctx.class_stack and ctx.mentions("async"):
         async_methods, sync_methods = _class_names(ctx.class_stack[-1], ctx)
         if func.attr in async_methods and func.attr not in sync_methods:
             return dotted_name(func)
     return None
-
-
-def _has_async_def(ctx) -> bool:
-    """Whether the file can define a coroutine function at all (one substring search per file)."""
-    memo = ctx.module.memo
-    found = memo.get(_has_async_def)
-    if found is None:
-        found = memo[_has_async_def] = "async" in ctx.source
-    return found
 
 
 def _module_names(ctx) -> tuple[frozenset[str], frozenset[str]]:
