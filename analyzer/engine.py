@@ -96,12 +96,7 @@ class FileContext:
 
     def mentions(self, word: str) -> bool:
         """Whether the file's text holds `word`: searched once per file, however many nodes ask."""
-        memo = self.module.memo
-        key = ("mentions", word)
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = word in self.source
-        return found
+        return self.module.memoized(("mentions", word), self.source.__contains__, word)
 
     def line_text(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""

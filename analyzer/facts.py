@@ -303,3 +303,10 @@ class ModuleFacts:
     # What rules derive from the whole file once and ask again for many nodes, keyed by the helper that computes it.
     # It lives and dies with the file: a module-level cache would keep the previous file's tree alive instead.
     memo: dict = field(default_factory=dict)
+
+    def memoized(self, key, compute, *args):
+        """`compute(*args)`, worked out once per file under `key` in `memo` and given back to every later ask."""
+        value = self.memo.get(key)
+        if value is None:
+            value = self.memo[key] = compute(*args)
+        return value

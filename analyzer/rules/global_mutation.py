@@ -64,9 +64,7 @@ _CONTAINER_CALLS = frozenset(
 def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if ctx.is_test_file:
         return None
-    containers = ctx.module.memo.get(_module_containers)
-    if containers is None:
-        containers = _containers(ctx)
+    containers = _containers(ctx)
     if not fn.globals_declared and (not containers or containers.keys().isdisjoint(fn.reads)):
         # Nothing to rebind, and (most files) no module-level list, dict or set to mutate, or none the function
         # names: a mutated container is read (`cache.append`, `cache[k] = v` load `cache`), so it is in `fn.reads`.
@@ -81,10 +79,7 @@ def _containers(ctx) -> dict[str, str]:
     module = ctx.parents[0] if ctx.parents and isinstance(ctx.parents[0], ast.Module) else None
     if module is None:
         return {}
-    containers = ctx.module.memo.get(_module_containers)
-    if containers is None:
-        containers = ctx.module.memo[_module_containers] = _module_containers(module)
-    return containers
+    return ctx.module.memoized(_module_containers, _module_containers, module)
 
 
 def _findings(fn: FunctionFacts, containers: dict[str, str]) -> Iterator[Report]:

@@ -111,21 +111,16 @@ def _module_names(ctx) -> tuple[frozenset[str], frozenset[str]]:
     module = ctx.parents[0] if ctx.parents else None
     if not isinstance(module, ast.Module):
         return frozenset(), frozenset()
-    memo = ctx.module.memo
-    names = memo.get(_module_names)
-    if names is None:
-        coroutines, others = _names_bound_in(module.body)
-        names = memo[_module_names] = (frozenset(coroutines - others), frozenset(others))
-    return names
+    return ctx.module.memoized(_module_names, _coroutines_and_others, module.body)
+
+
+def _coroutines_and_others(body: list[ast.stmt]) -> tuple[frozenset[str], frozenset[str]]:
+    coroutines, others = _names_bound_in(body)
+    return frozenset(coroutines - others), frozenset(others)
 
 
 def _class_names(class_node: ast.ClassDef, ctx) -> tuple[set[str], set[str]]:
-    memo = ctx.module.memo
-    key = (_class_names, class_node)
-    names = memo.get(key)
-    if names is None:
-        names = memo[key] = _names_bound_in(class_node.body)
-    return names
+    return ctx.module.memoized((_class_names, class_node), _names_bound_in, class_node.body)
 
 
 def _names_bound_in(body: list[ast.stmt]) -> tuple[set[str], set[str]]:
