@@ -242,6 +242,10 @@ class FunctionFacts:
                 return param
         return None
 
+    def reads_every_bound_name(self) -> bool:
+        """Every name the function binds (assignment targets among them) is read somewhere in it: most functions."""
+        return self.reads.keys() >= self.assigned.keys()
+
     def has_decorator(self, *suffixes: str) -> bool:
         if not self.decorators:
             return False  # most functions: spare building the generator

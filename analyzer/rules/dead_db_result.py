@@ -64,8 +64,8 @@ def check(fn: FunctionFacts, ctx) -> list[Report] | None:
 def _unread_results(fn: FunctionFacts) -> list[Report]:
     found: list[Report] = []
     reads = fn.reads
-    if reads.keys() >= fn.assigned.keys():
-        return found  # every name the function binds is read (most functions); assignment targets are among them
+    if fn.reads_every_bound_name():
+        return found
     for assign in fn.assigns:
         targets = assign.targets
         if len(targets) != 1 or targets[0] in reads:

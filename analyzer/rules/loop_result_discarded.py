@@ -102,16 +102,8 @@ def _empty_starts(fn: FunctionFacts) -> dict[str, ast.stmt]:
     starts: dict[str, ast.stmt] = {}
     for assign in fn.assigns:
         value = assign.value
-        value_type = value.__class__
-        if value_type is _CALL:
-            func = value.func  # most values are calls, and most calls are no constructor: the last name tells
-            func_type = func.__class__
-            if func_type is _ATTRIBUTE and func.attr not in _EMPTY_LAST_NAMES or func_type is _NAME and func.id not in _EMPTY_LAST_NAMES:
-                continue
-        elif value_type not in _MAY_BE_EMPTY:
+        if value.__class__ not in _MAY_BE_EMPTY or not _is_empty(value):
             continue  # most values (names, attributes, operations) are told apart by their class alone
-        if not _is_empty(value):
-            continue
         if not _binds_one_name(assign):
             continue
         name = assign.targets[0]
@@ -131,7 +123,6 @@ def _binds_one_name(assign: AssignFact) -> bool:
     return isinstance(node, (ast.Assign, ast.AnnAssign)) and len(assign.targets) == 1
 
 
-_CALL, _ATTRIBUTE, _NAME = ast.Call, ast.Attribute, ast.Name
 _MAY_BE_EMPTY = frozenset({ast.List, ast.Set, ast.Tuple, ast.Dict, ast.Constant, ast.Call})  # what `_is_empty` accepts
 
 

@@ -46,8 +46,8 @@ _READS_LOCALS = frozenset({"locals", "vars", "eval", "exec", "currentframe"})
 
 @rule("UNUSED_CALL_RESULT", Severity.WARN, on=FUNCTION, precision=0.8)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
-    if not fn.assigns or fn.reads.keys() >= fn.assigned.keys() or ctx.is_test_file:
-        return None  # no assignment, or every name bound is read (assignment targets are among them)
+    if not fn.assigns or fn.reads_every_bound_name() or ctx.is_test_file:
+        return None
     return _findings(fn, ctx)
 
 
