@@ -9,19 +9,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from analyzer.archive import ArchiveError, ArchiveLimits
-from analyzer.archive_scan import ArchiveScan, scan_archive_bytes
-from analyzer.diff import DiffError, DiffScope, FileChange, parse_diff
 from analyzer.engine import DEFAULT_MAX_BYTES, ScanOptions
 from analyzer.model import ScanResult, Severity
 from analyzer.project import project_context_for
 from analyzer.registry import all_rules, select_rules
 from analyzer.report import FORMATS, render
 from analyzer.scanner import DEFAULT_EXCLUDES, ExcludeRules, discover, scan_blobs, scan_paths
+
+if TYPE_CHECKING:
+    from analyzer.archive_scan import ArchiveScan
+    from analyzer.diff import DiffScope
+
+# Archives (zipfile), diffs (unidiff) and git (subprocess) are imported by the functions that use them: together
+# they are a third of the start-up of a plain `ainascan scan PATH`, which needs none of them.
 
 
 class UsageError(Exception):
@@ -108,6 +112,9 @@ def _merge(into: ScanResult, other: ScanResult) -> None:
 
 
 def _scan_archive(path: str, options: ScanOptions, excludes: ExcludeRules, jobs: int) -> ArchiveScan:
+    from analyzer.archive import ArchiveError, ArchiveLimits
+    from analyzer.archive_scan import scan_archive_bytes
+
     try:
         data = Path(path).read_bytes()
         limits = ArchiveLimits(max_file_bytes=options.max_bytes)
@@ -124,12 +131,18 @@ def _exit_code(result: ScanResult, fail_on: str) -> int:
 
 
 def _diff_scope(args: argparse.Namespace) -> DiffScope | None:
+    if not args.diff and not args.base:
+        return None
+    from analyzer.diff import DiffError, parse_diff
+
     if args.diff:
         try:
             text = sys.stdin.read() if args.diff == "-" else Path(args.diff).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise UsageError(f"cannot read diff {args.diff}: {exc.strerror}") from exc
-    elif args.base:
+    else:
+        import subprocess
+
         try:
             text = subprocess.run(
                 ["git", "diff", "--no-color", "--no-ext-diff", args.base, "--"],
@@ -139,8 +152,6 @@ def _diff_scope(args: argparse.Namespace) -> DiffScope | None:
             raise UsageError("--base needs git on the PATH") from exc
         except subprocess.CalledProcessError as exc:
             raise UsageError(f"git diff {args.base} failed: {exc.stderr.strip()}") from exc
-    else:
-        return None
     try:
         scope = parse_diff(text)
     except DiffError as exc:
@@ -151,6 +162,8 @@ def _diff_scope(args: argparse.Namespace) -> DiffScope | None:
 
 
 def _git_root() -> str | None:
+    import subprocess
+
     try:
         return subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
     except (FileNotFoundError, subprocess.CalledProcessError):
@@ -166,6 +179,10 @@ def _relative_to(path: str, root: str) -> str:
 
 def _add_untracked(scope: DiffScope) -> None:
     """`git diff REV` leaves out files git does not track yet: every line of a new .py file is added."""
+    import subprocess
+
+    from analyzer.diff import FileChange
+
     root = _git_root()
     if root is None:
         return

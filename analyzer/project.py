@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -58,6 +57,8 @@ def dependencies_from_files(files: dict[str, str]) -> set[str]:
 
 
 def _pyproject_dependencies(text: str) -> set[str]:
+    import tomllib  # here, not at the top: only a project with a pyproject.toml needs it, and it costs 5 ms to import
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import analyzer.archive
 import analyzer.cli
 from analyzer.archive import ArchiveLimits
 from analyzer.registry import all_rules
@@ -319,7 +320,7 @@ def test_a_symlink_in_an_archive_is_named_never_followed_and_the_rest_is_scanned
 def test_hostile_or_oversized_archives_are_refused(capsys, tmp_path, monkeypatch, members, limits, message):
     monkeypatch.chdir(tmp_path)
     if limits:
-        monkeypatch.setattr(analyzer.cli, "ArchiveLimits", functools.partial(ArchiveLimits, **limits))
+        monkeypatch.setattr(analyzer.archive, "ArchiveLimits", functools.partial(ArchiveLimits, **limits))  # the CLI imports it when it opens an archive
     build_zip(tmp_path / "evil.zip", members)
     code, out, err = run(capsys, "scan", "evil.zip")
     assert code == 2
