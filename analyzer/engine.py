@@ -642,16 +642,23 @@ def _call(w: _Walker, node: ast.Call) -> None:
     named_rules = w.call_rules_by_name.get(attr)
     if named_rules:
         w.run(named_rules, node, w.ctx.function)
-    descend = _DESCENTS[_CALL]
     if facts is None:
-        descend(w, node)
+        _descend_call(w, node)
         return
     log = attr in _LOG_CALLEES and is_log_call(node)
     loaded = scope.loaded
     start = len(loaded)
-    descend(w, node)
-    (facts.logged_names if log else facts.effect_names).update(loaded[start:])
+    # The descent written out, with the callee already in hand: a call is the commonest node with children.
     parents = w.parents
+    parents.append(node)
+    handlers = w.handlers
+    handlers[func_type](w, func)
+    for arg in node.args:
+        handlers[arg.__class__](w, arg)
+    for keyword in node.keywords:
+        handlers[keyword.__class__](w, keyword)
+    parents.pop()
+    (facts.logged_names if log else facts.effect_names).update(loaded[start:])
     parent_type = parents[-1].__class__ if parents else None
     discarded = parent_type is _EXPR or (parent_type is ast.Await and len(parents) > 1 and parents[-2].__class__ is _EXPR)
     handler = scope.handlers[-1] if scope.handlers else None
@@ -660,6 +667,8 @@ def _call(w: _Walker, node: ast.Call) -> None:
     if handler is not None:
         handler.calls.append(fact)
 
+
+_descend_call = _DESCENTS[ast.Call]
 
 # The last names of every callee `is_log_call` may accept: most calls are told apart without calling it.
 _LOG_CALLEES = LOG_METHODS | {"print", "log"}
