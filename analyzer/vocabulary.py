@@ -428,7 +428,8 @@ def is_default_implementation(facts: FunctionFacts, ctx) -> bool:
         return True
     if any(base in _INTERFACE_BASES for base in base_names(node)) or any(k.arg == "metaclass" for k in node.keywords):
         return True
-    return named_in_class_bases(ctx.source, node.name, _CLASS_HEADER)
+    # Searched once per class and file, however many of its methods ask.
+    return ctx.module.memoized((is_default_implementation, node.name), named_in_class_bases, ctx.source, node.name, _CLASS_HEADER)
 
 
 _CLASS_HEADER = re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\(", re.MULTILINE)
