@@ -94,13 +94,12 @@ def _literal_record_locals(fn: FunctionFacts) -> dict[str, tuple[int, int]]:
     for assign in fn.assigns:
         if len(assign.targets) != 1 or assign.value is None:
             continue
-        count = _record_count(assign.value)  # first: most values are no literal list, and fn.param walks the parameters
-        if not count:
-            continue
         name = assign.targets[0]
         if len(fn.assigned.get(name, ())) != 1 or fn.param(name) is not None:
             continue
-        found[name] = (assign.line, count)
+        count = _record_count(assign.value)
+        if count:
+            found[name] = (assign.line, count)
     return found
 
 
