@@ -376,15 +376,32 @@ def is_defined_more_than_once(facts: FunctionFacts, ctx) -> bool:
     return False
 
 
+# Around a name used as a value rather than called: what may stand before it (a method only after a dot;
+# a function not after a word character, a dot, a quote or `def `), and after it (not a call, not a longer word).
+_ATTRIBUTE_BEFORE_NAME = re.compile(r"(?<=\.)")
+_VALUE_BEFORE_NAME = re.compile(r"(?<![\w.'\"])(?<!def )")
+_METHOD_VALUE_AFTER_NAME = re.compile(r"\b(?!\s*\()")
+_FUNCTION_VALUE_AFTER_NAME = re.compile(r"\b(?![\w'\"]|\s*\()")
+
+
 def is_referenced_by_name(facts: FunctionFacts, ctx) -> bool:
-    """The function is used as a value in this file (`key=fn`, `register(fn)`, `self.method` passed on), not only called."""
-    name = re.escape(facts.name)
+    """The function is used as a value in this file (`key=fn`, `register(fn)`, `self.method` passed on), not only called.
+
+    Found as `is_defined_more_than_once` finds a def: the name by str.find, and fixed patterns matched around each
+    occurrence (lookbehinds see the text before the position they are matched at), which spares compiling a
+    pattern for every name asked about.
+    """
     if facts.class_name is not None:
-        pattern = rf"\.{name}\b(?!\s*\()"
+        before, after = _ATTRIBUTE_BEFORE_NAME, _METHOD_VALUE_AFTER_NAME
     else:
-        # The name first (a literal the regex engine searches fast), then what may not stand before it.
-        pattern = rf"{name}\b(?<![\w.'\"]{name})(?<!def {name})(?![\w'\"]|\s*\()"
-    return re.search(pattern, ctx.source) is not None
+        before, after = _VALUE_BEFORE_NAME, _FUNCTION_VALUE_AFTER_NAME
+    source, name = ctx.source, facts.name
+    at = source.find(name)
+    while at >= 0:
+        if before.match(source, at) and after.match(source, at + len(name)):
+            return True
+        at = source.find(name, at + 1)
+    return False
 
 
 _NO_OP_DOC = re.compile(
@@ -411,7 +428,8 @@ def is_default_implementation(facts: FunctionFacts, ctx) -> bool:
         return True
     if any(base in _INTERFACE_BASES for base in base_names(node)) or any(k.arg == "metaclass" for k in node.keywords):
         return True
-    return named_in_class_bases(ctx.source, node.name, _CLASS_HEADER)
+    # Searched once per class and file, however many of its methods ask.
+    return ctx.module.memoized((is_default_implementation, node.name), named_in_class_bases, ctx.source, node.name, _CLASS_HEADER)
 
 
 _CLASS_HEADER = re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\(", re.MULTILINE)
@@ -501,7 +519,8 @@ def only_returns_a_literal(facts: FunctionFacts) -> bool:
     if len(body) != 1 or not isinstance(body[0], ast.Return):
         return False
     value = body[0].value
-    return value is None or all(isinstance(n, _LITERAL_NODES) for n in ast.walk(value))
+    # The value's own class first: most are calls or names, and starting a walk costs more than the test.
+    return value is None or (isinstance(value, _LITERAL_NODES) and all(isinstance(n, _LITERAL_NODES) for n in ast.walk(value)))
 
 
 _LITERAL_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Load, ast.UnaryOp, ast.USub, ast.UAdd, ast.Not)

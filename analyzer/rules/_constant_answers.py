@@ -86,7 +86,7 @@ def is_deliberate_default(fn: FunctionFacts, ctx) -> bool:
         if ctx.source.count(f"def {fn.name}(") > 1:
             return True  # defined twice (per platform, per version): one of them is a fallback
     else:
-        if ctx.source.count(f"def {fn.name}(") > 1 and _subclassed_in_file(fn.class_name, ctx.source):
+        if ctx.source.count(f"def {fn.name}(") > 1 and _subclassed_in_file(fn.class_name, ctx):
             return True  # a subclass in this file may override it: this one is a default
         if _DEFAULT_CLASS.search(fn.class_name):
             return True
@@ -114,8 +114,9 @@ def overrides_foreign_method(fn: FunctionFacts, ctx) -> bool:
     return False
 
 
-def _subclassed_in_file(class_name: str, source: str) -> bool:
-    return named_in_class_bases(source, class_name, _CLASS_HEADER, word_start=r"\b")
+def _subclassed_in_file(class_name: str, ctx) -> bool:
+    """A class of this file names `class_name` among its bases: searched once per class and file, however many of its methods ask."""
+    return ctx.module.memoized((_subclassed_in_file, class_name), named_in_class_bases, ctx.source, class_name, _CLASS_HEADER, r"\b")
 
 
 _CLASS_HEADER = re.compile(r"^\s*class \w+\(", re.MULTILINE)

@@ -164,9 +164,10 @@ def _fills_only(fn: FunctionFacts, name: str) -> list[int] | None:
             return None  # `name.attr = ...`: an object we do not understand
         fills.append(store.line)
         _consume(reads, target.lineno)
-    for assign in fn.assigns:
-        if name not in assign.targets or assign.value is None:
-            continue
+    rebinds = [assign for assign in fn.assigns if name in assign.targets and assign.value is not None]
+    if any(not _on_a_line_of(rebinds, line) for line in reads):
+        return None  # read outside every value it is rebound to (`return name`): spares walking those values
+    for assign in rebinds:
         if isinstance(assign.node, ast.AugAssign):
             fills.append(assign.line)
             continue
@@ -178,6 +179,11 @@ def _fills_only(fn: FunctionFacts, name: str) -> list[int] | None:
     if reads or not fills:
         return None
     return sorted(fills)
+
+
+def _on_a_line_of(assigns: list[AssignFact], line: int) -> bool:
+    """`line` is one of the lines an assigned value spans, where the read of `total = total + x` sits."""
+    return any(assign.value.lineno <= line <= (assign.value.end_lineno or assign.value.lineno) for assign in assigns)
 
 
 def _consume(reads: list[int], line: int) -> None:

@@ -55,11 +55,14 @@ def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
         if not assigned:
             continue
         first_store = min(assigned)
+        reads = fn.reads.get(param.name, ())
+        if any(line <= first_store for line in reads):
+            continue  # read first (`limit = limit or 10`): most of them, told before finding the statement
         statement = _unconditional_statement_at(fn.node.body, first_store)
         if statement is None or not _binds(statement, param.name):
             continue
         end = statement.end_lineno or statement.lineno
-        if any(line <= end for line in fn.reads.get(param.name, ())):
+        if any(line <= end for line in reads):
             continue
         if any(call.attr in _INTROSPECTION for call in fn.calls):
             return

@@ -80,7 +80,8 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
 
 def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     for try_fact in fn.tries:
-        success_shapes = {sig for r in try_fact.body_returns if (sig := success_signature(r.value)) is not None}
+        # Only a handler's returns are compared with the success path's, and most handlers return nothing.
+        success_shapes = _success_shapes(try_fact) if any(handler.returns for handler in try_fact.handlers) else set()
         reports_failure = None
         for handler in try_fact.handlers:
             if not _may_answer_success(try_fact, handler, success_shapes):
@@ -91,10 +92,10 @@ def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
                 break  # the function knows how to say "failed": the handlers that say "ok" chose to
             if _benign(handler) or handler.raises or _reports(handler) or _records_failure(handler):
                 continue
-            explained = _has_comment(handler.node, ctx)
             for ret in handler.returns:
                 shape = success_signature(ret.value)
                 if shape is not None and shape in success_shapes:
+                    explained = _has_comment(handler.node, ctx)
                     because = "; the comment in the handler suggests it is deliberate" if explained else ""
                     yield Report(
                         line=ret.line,
@@ -109,7 +110,12 @@ def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
                     )
                     break
             else:
-                yield from _falls_through_to_success(fn, try_fact, handler, explained)
+                yield from _falls_through_to_success(fn, try_fact, handler, ctx)
+
+
+def _success_shapes(try_fact: TryFact) -> set[str]:
+    """The success signatures the try's body returns."""
+    return {sig for r in try_fact.body_returns if (sig := success_signature(r.value)) is not None}
 
 
 def _may_answer_success(try_fact: TryFact, handler: HandlerFact, success_shapes: set[str]) -> bool:
@@ -120,7 +126,7 @@ def _may_answer_success(try_fact: TryFact, handler: HandlerFact, success_shapes:
     return not try_fact.body_returns and _only_swallows(handler.node)
 
 
-def _falls_through_to_success(fn: FunctionFacts, try_fact: TryFact, handler: HandlerFact, explained: bool) -> Iterator[Report]:
+def _falls_through_to_success(fn: FunctionFacts, try_fact: TryFact, handler: HandlerFact, ctx) -> Iterator[Report]:
     """`except Exception: pass` followed by `return {"ok": True}`."""
     if handler.returns or not _only_swallows(handler.node) or try_fact.body_returns:
         return
@@ -130,6 +136,7 @@ def _falls_through_to_success(fn: FunctionFacts, try_fact: TryFact, handler: Han
     shape = success_signature(following.value)
     if shape is None:
         return
+    explained = _has_comment(handler.node, ctx)
     broad = not handler.caught or any(name in _BROAD for name in handler.caught)
     weak = explained or not broad
     why = ""

@@ -63,7 +63,7 @@ def _findings(fn: FunctionFacts, name: str, ctx) -> Iterator[Report]:
         return  # fails loudly, or a typing stub (`...` under TYPE_CHECKING, protocols, overloads)
     if any(isinstance(parent, (ast.If, ast.Try)) for parent in ctx.parents):
         return  # a conditional definition: the no-op fallback of a platform or optional dependency
-    if fn.class_name is not None and (_returns_none(fn) or overrides_foreign_method(fn, ctx) or _subclassed_in_file(fn.class_name, ctx.source)):
+    if fn.class_name is not None and (_returns_none(fn) or overrides_foreign_method(fn, ctx) or _subclassed_in_file(fn.class_name, ctx)):
         return  # a default accessor, an override that deliberately does nothing, or a hook that subclasses fill in
     if is_deliberate_default(fn, ctx):
         return
