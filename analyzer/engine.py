@@ -368,13 +368,6 @@ class _Walker:
 
     # -- collecting names into sinks
 
-    def collect(self, node: ast.AST, parent: ast.AST) -> set[str]:
-        """Visit `node` and return the names read inside it."""
-        loaded = self.scope.loaded
-        start = len(loaded)
-        self.visit_one(node, parent)
-        return set(loaded[start:])
-
     def visit_as_effect(self, node: ast.AST | None, parent: ast.AST) -> None:
         """Visit `node`; whatever it reads is an effect of the function (a condition, a caught class)."""
         loaded = self.scope.loaded
@@ -554,7 +547,7 @@ def _close_binding(w: _Walker, scope: _Scope, binding: _Binding) -> set[str]:
 
 
 def _binding_statement(w: _Walker, node: ast.AST) -> None:
-    """Assign, AugAssign, AnnAssign, NamedExpr, comprehension generators, imports."""
+    """AugAssign, AnnAssign, NamedExpr, comprehension generators, imports (and Assign, in `_assign`)."""
     scope = w.scope
     facts = scope.facts
     if facts is None:
@@ -580,6 +573,24 @@ def _binding_statement(w: _Walker, node: ast.AST) -> None:
 
 
 _ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr})
+
+
+def _assign(w: _Walker, node: ast.Assign) -> None:
+    """`a = b = value`, the commonest binding statement: `_binding_statement` with the descent written out."""
+    scope = w.scope
+    facts = scope.facts
+    binding = _open_binding(scope) if facts is not None else None
+    value = node.value
+    parents = w.parents
+    parents.append(node)
+    handlers = w.handlers
+    for target in node.targets:
+        handlers[target.__class__](w, target)
+    handlers[value.__class__](w, value)
+    parents.pop()
+    if binding is not None:
+        _close_binding(w, scope, binding)
+        facts.assigns.append(AssignFact(node, binding.names, value, node.lineno))
 
 
 def _for(w: _Walker, node: ast.For | ast.AsyncFor) -> None:
@@ -621,9 +632,19 @@ def _return(w: _Walker, node: ast.Return) -> None:
     if facts is None:
         _DESCENTS[node.__class__](w, node)
         return
-    names = w.collect(node.value, node) if node.value is not None else set()
+    value = node.value
+    if value is None:
+        names: set[str] = set()
+    else:  # Walker.collect written out: a return is among the commonest statements
+        loaded = scope.loaded
+        start = len(loaded)
+        parents = w.parents
+        parents.append(node)
+        w.handlers[value.__class__](w, value)
+        parents.pop()
+        names = set(loaded[start:])
     facts.return_names |= names
-    fact = ReturnFact(node, node.value, node.lineno, names)
+    fact = ReturnFact(node, value, node.lineno, names)
     facts.returns.append(fact)
     if scope.handlers:
         scope.handlers[-1].returns.append(fact)
@@ -704,6 +725,35 @@ def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast
     node_type = node.__class__
     w.visit_as_effect(node.subject if node_type is ast.Match else node.test, node)
     _descend_fields(w, node, _AFTER_CONDITION[node_type])
+    if opens_block:
+        measure.blocks.pop()
+
+
+def _if(w: _Walker, node: ast.If) -> None:
+    """`_condition_statement` for an `if`, the commonest of them, with its steps written out."""
+    scope = w.scope
+    facts = scope.facts
+    if facts is None:
+        _DESCENTS[ast.If](w, node)
+        return
+    measure = w.measures[-1]
+    measure.complexity += 1
+    parents = w.parents
+    opens_block = not _is_elif(node, parents)
+    if opens_block:
+        _open_block(measure, node)
+    loaded = scope.loaded
+    start = len(loaded)
+    parents.append(node)
+    handlers = w.handlers
+    test = node.test
+    handlers[test.__class__](w, test)
+    facts.effect_names.update(loaded[start:])
+    for statement in node.body:
+        handlers[statement.__class__](w, statement)
+    for statement in node.orelse:
+        handlers[statement.__class__](w, statement)
+    parents.pop()
     if opens_block:
         measure.blocks.pop()
 
@@ -920,7 +970,7 @@ _SPECIAL: dict[type, Callable[[_Walker, ast.AST], None]] = {
     ast.Attribute: _attribute,
     ast.Subscript: _subscript,
     ast.arg: _arg,
-    ast.Assign: _binding_statement,
+    ast.Assign: _assign,
     ast.AugAssign: _binding_statement,
     ast.AnnAssign: _binding_statement,
     ast.NamedExpr: _binding_statement,
@@ -936,7 +986,7 @@ _SPECIAL: dict[type, Callable[[_Walker, ast.AST], None]] = {
     ast.YieldFrom: _effect_node,
     ast.Await: _effect_node,
     ast.Delete: _effect_node,
-    ast.If: _condition_statement,
+    ast.If: _if,
     ast.While: _condition_statement,
     ast.Assert: _condition_statement,
     ast.IfExp: _condition_statement,
