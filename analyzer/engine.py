@@ -508,12 +508,22 @@ def _attribute(w: _Walker, node: ast.Attribute) -> None:
 def _subscript(w: _Walker, node: ast.Subscript) -> None:
     if node.ctx.__class__ is not _LOAD and w.scope.facts is not None:
         _record_store(w.scope, node)
-    _DESCENTS[node.__class__](w, node)
+    parents = w.parents  # its two children, without a loop over fields
+    parents.append(node)
+    handlers = w.handlers
+    value, index = node.value, node.slice
+    handlers[value.__class__](w, value)
+    handlers[index.__class__](w, index)
+    parents.pop()
 
 
 def _arg(w: _Walker, node: ast.arg) -> None:
-    if node.annotation is not None:  # most parameters have none: nothing below them to walk
-        _DESCENTS[node.__class__](w, node)
+    annotation = node.annotation
+    if annotation is not None:  # most parameters have none: nothing below them to walk
+        parents = w.parents
+        parents.append(node)
+        w.handlers[annotation.__class__](w, annotation)
+        parents.pop()
 
 
 def _open_binding(scope: _Scope) -> _Binding:
@@ -839,10 +849,13 @@ def _caught_names(node: ast.expr | None) -> list[str]:
 def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     ctx = w.ctx
     outer = w.scope
+    # Each field read once: reading a field of a parsed node costs more than a call to a small function.
+    name, line, decorator_list = node.name, node.lineno, node.decorator_list
+    params = _params(node.args)
     measures = w.measures
     measures.append(w.throwaway)  # the header counts neither here nor in the enclosing function
-    _walk_header(w, node)
-    measure = measures[-1] = _Measure(1, Nesting(0, node.lineno, ()))
+    _walk_header(w, node, decorator_list, params)
+    measure = measures[-1] = _Measure(1, Nesting(0, line, ()))
     in_class = bool(w.scope_kinds) and w.scope_kinds[-1] == "class"
     class_node = ctx.class_stack[-1] if in_class else None
     qual_prefix = outer.facts.qualname + ".<locals>." if outer.facts is not None else ""
@@ -850,16 +863,16 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         qual_prefix += class_node.name + "."
     facts = FunctionFacts(
         node=node,
-        name=node.name,
-        qualname=qual_prefix + node.name,
+        name=name,
+        qualname=qual_prefix + name,
         class_name=class_node.name if class_node is not None else None,
         class_bases=list(w.class_bases[-1]) if class_node is not None else [],
-        decorators=[dotted_name(d) for d in node.decorator_list] if node.decorator_list else [],
-        params=_params(node.args),
+        decorators=[dotted_name(d) for d in decorator_list] if decorator_list else [],
+        params=params,
         parent=outer.facts,
     )
     if outer.facts is not None:
-        outer.facts.assigned.setdefault(node.name, []).append(node.lineno)
+        outer.facts.assigned.setdefault(name, []).append(line)
     w.scope = _Scope(facts, [*outer.enclosing, outer.facts] if outer.facts is not None else [])
     w.scope_kinds.append("function")
     saved_function = ctx.function
@@ -876,16 +889,16 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     w.run(w.function_rules, facts, facts)
 
 
-def _walk_header(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+def _walk_header(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef, decorator_list: list[ast.expr], params: list[Param]) -> None:
     """Decorators, defaults and annotations run in the enclosing scope; what they read is used."""
-    if node.decorator_list:
-        w.visit_list_as_effect(node.decorator_list, node)
-    args = node.args
+    if decorator_list:
+        w.visit_list_as_effect(decorator_list, node)
     # A bare signature holds nothing to walk, unless a rule wants its parameters themselves.
-    if args.defaults or args.kw_defaults or _annotated(args) or w.signature_rules:
-        w.visit_one(args, node)
-    if node.returns is not None:
-        w.visit_one(node.returns, node)
+    if w.signature_rules or _has_default_or_annotation(params):
+        w.visit_one(node.args, node)
+    returns = node.returns
+    if returns is not None:
+        w.visit_one(returns, node)
 
 
 def _resolve_stores(w: _Walker, facts: FunctionFacts) -> None:
@@ -911,12 +924,12 @@ def _resolve_stores(w: _Walker, facts: FunctionFacts) -> None:
     w.pending_store = remaining
 
 
-def _annotated(args: ast.arguments) -> bool:
-    """Whether any parameter has an annotation (the walk visits a signature only for its defaults and annotations)."""
-    for arg in args.args:
-        if arg.annotation is not None:
+def _has_default_or_annotation(params: list[Param]) -> bool:
+    """Whether a signature holds anything to walk: the walk visits one only for its defaults and annotations."""
+    for param in params:
+        if param.default is not None or param.annotation is not None:
             return True
-    return any(arg is not None and arg.annotation is not None for arg in (*args.posonlyargs, args.vararg, *args.kwonlyargs, args.kwarg))
+    return False
 
 
 def _params(args: ast.arguments) -> list[Param]:
