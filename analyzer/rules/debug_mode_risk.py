@@ -56,14 +56,26 @@ _RUNTIME_CHOICE = re.compile(r"environ|getenv|argv|\bargs\b|option|opts|debug|\b
 
 @rule("DEBUG_MODE_RISK", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.95, calls=_WATCHED_CALLS)
 def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report] | None:
-    if node.__class__ is _ASSIGN and ((value := node.value).__class__ is not _CONSTANT or value.value is not True):
-        return None  # the common case, decided before anything costs (`_is_true`, inlined)
+    if node.__class__ is _ASSIGN:
+        if (value := node.value).__class__ is not _CONSTANT or value.value is not True:
+            return None  # the common case, decided before anything costs (`_is_true`, inlined)
+    elif not _may_turn_debug_on(node):
+        return None  # most `run()` and `update()` calls: no flag to look into
     if ctx.is_test_file:
         return None
     return _findings(node, ctx)
 
 
 _ASSIGN, _CONSTANT = ast.Assign, ast.Constant
+# Every flag `_debug_call` reports, whatever the callee.
+_DEBUG_FLAGS = frozenset({"debug", "DEBUG", "use_debugger"})
+
+
+def _may_turn_debug_on(call: ast.Call) -> bool:
+    """A debug flag given `True`, or a dict argument (`app.config.update({"DEBUG": True})`): all `_debug_call` reports."""
+    return any(keyword.arg in _DEBUG_FLAGS and _is_true(keyword.value) for keyword in call.keywords) or any(
+        isinstance(argument, ast.Dict) for argument in call.args
+    )
 
 
 def _findings(node: ast.Call | ast.Assign, ctx) -> Iterator[Report]:

@@ -48,14 +48,18 @@ _TRAILING = re.compile(r"^\s*(#.*)?$")
 
 
 @rule("EXCEPTION_CONTEXT_LOST", Severity.WARN, on=ast.Raise, precision=0.91)
-def check(node: ast.Raise, ctx) -> Iterator[Report]:
+def check(node: ast.Raise, ctx) -> Iterator[Report] | None:
     if node.exc is None or node.cause is not None or ctx.is_test_file:
-        return
+        return None
     if not isinstance(node.exc, ast.Call):
-        return  # `raise err`: an existing exception object, not a new one
+        return None  # `raise err`: an existing exception object, not a new one
     handler = _enclosing_handler(ctx.parents)
     if handler is None:
-        return
+        return None  # most raises: not inside an except clause
+    return _findings(node, handler, ctx)
+
+
+def _findings(node: ast.Raise, handler: ast.ExceptHandler, ctx) -> Iterator[Report]:
     raised = dotted_name(node.exc.func).rsplit(".", 1)[-1]
     if not catches_broadly(handler) and raised not in GENERIC_EXCEPTIONS:
         return  # `except KeyError: raise AttributeError(name)`: a deliberate translation of a specific error

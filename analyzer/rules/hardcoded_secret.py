@@ -95,7 +95,7 @@ def check(node: ast.AST, ctx) -> Iterator[Report] | None:
     ):
         return None  # no dict value is a literal long enough to be a secret
     else:
-        reports = [report for name, value, anchor in _named_values(node) for report in _named(name, value, anchor)]
+        reports = _named_reports(node)
     if not reports or ctx.is_test_file or _DOCS_PATH.search(ctx.path):
         return None
     return iter(reports)
@@ -143,21 +143,39 @@ def _long_string(value: ast.AST | None) -> bool:
     return type(value) is ast.Constant and type(value.value) is str and len(value.value) >= 8
 
 
-def _named(name: str | None, value: ast.AST, anchor: ast.AST) -> Iterator[Report]:
-    if not name or not _long_string(value):
-        return
+def _named_reports(node: ast.AST) -> list[Report]:
+    reports = []
+    for name, value, anchor in _named_values(node):
+        report = _named(name, value, anchor)
+        if report is not None:
+            reports.append(report)
+    return reports
+
+
+def _named(name: str | None, value: ast.AST, anchor: ast.AST) -> Report | None:
+    if not name or not _long_string(value) or not _may_be_secret_name(name):
+        return None
     snake = _CAMEL_BOUNDARY.sub("_", name).lower()
     secret = value.value
     if not _SECRET_NAME.search(snake) or not _looks_like_a_secret(secret, snake):
-        return
+        return None
     strong = len(secret) >= 16 and _character_classes(secret) >= 2 and _entropy(secret) >= 3.5
-    yield Report(
+    return Report(
         line=anchor.lineno,
         end_line=anchor.end_lineno,
         message=f"`{name}` is set to a literal secret (`{_redacted(secret)}`, {len(secret)} characters) in the source; read it from the environment or a secret store",
         evidence=(anchor.lineno,),
         severity=None if strong else Severity.WARN,
     )
+
+
+# A word every `_SECRET_NAME` alternative holds: most names hold none, and this spares them the camel-case split.
+_SECRET_WORD = re.compile("key|token|secret|pass|pwd|credential")
+
+
+def _may_be_secret_name(name: str) -> bool:
+    # The camel-case split only adds `_`, which no word holds: a word of the split name is in the plain one too.
+    return _SECRET_WORD.search(name.lower()) is not None
 
 
 def _looks_like_a_secret(text: str, name: str) -> bool:

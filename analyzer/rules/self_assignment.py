@@ -85,7 +85,7 @@ def _same(target: ast.expr, value: ast.expr) -> bool:
     if target.__class__ is ast.Attribute:
         return value.__class__ is ast.Attribute and _same_attribute(target, value)
     if target.__class__ is ast.Subscript:
-        return value.__class__ is ast.Subscript and ast.unparse(target) == ast.unparse(value)
+        return value.__class__ is ast.Subscript and _same_root(target, value) and ast.unparse(target) == ast.unparse(value)
     if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)):
         return len(target.elts) == len(value.elts) and all(
             not isinstance(t, (ast.Tuple, ast.List, ast.Starred)) and _same(t, v) for t, v in zip(target.elts, value.elts)
@@ -103,7 +103,17 @@ def _same_attribute(target: ast.Attribute, value: ast.Attribute) -> bool:
         receiver, other = receiver.value, other.value
     if receiver.__class__ is ast.Name and other.__class__ is ast.Name:
         return receiver.id == other.id
-    return ast.unparse(target) == ast.unparse(value)
+    return _same_root(target, value) and ast.unparse(target) == ast.unparse(value)
+
+
+def _same_root(target: ast.expr, value: ast.expr) -> bool:
+    """False when the two subscript or attribute chains hang off different names (`a[i] = b[i]`), which unparse
+    differently: each text starts with its name followed by `[` or `.`. Spares unparsing most such pairs."""
+    while target.__class__ is ast.Subscript or target.__class__ is ast.Attribute:
+        target = target.value
+    while value.__class__ is ast.Subscript or value.__class__ is ast.Attribute:
+        value = value.value
+    return not (target.__class__ is ast.Name and value.__class__ is ast.Name and target.id != value.id)
 
 
 def _unbound_here(ctx, node: ast.Assign, name: str) -> bool:

@@ -56,3 +56,19 @@ def test_every_provider_shape_is_found_in_an_unnamed_string():
         for sample in samples:
             found = findings(f"def connect(client):\n    client.send({sample!r})\n")
             assert [label in finding.message for finding in found] == [True], (label, sample)
+
+
+# Every alternative of the rule's secret-name pattern, as a plain name and in camel case.
+SECRET_NAMES = (
+    "password passwd pwd passphrase secret secret_key api_key apikey access_key secret_access_key access_token auth_token "
+    "refresh_token bearer_token api_token token private_key client_secret signing_key encryption_key master_key "
+    "webhook_secret db_password credential credentials"
+).split()
+
+
+def test_every_secret_name_is_found():
+    # The rule screens names with a few substring tests before its name pattern: this holds the two together.
+    for name in SECRET_NAMES:
+        camel = name[0] + name.title().replace("_", "")[1:]
+        for spelled in (name, name.upper(), camel):
+            assert len(findings(f"{spelled} = 'a8f5f167f44f4964e6c998dee827110c'\n")) == 1, spelled
