@@ -36,7 +36,7 @@ from analyzer.facts import (
 )
 from analyzer.model import FileError, FileResult, Finding, Severity
 from analyzer.project import ProjectContext
-from analyzer.registry import FUNCTION, MODULE, Report, Rule, select_rules
+from analyzer.registry import FUNCTION, MODULE, STRING, Report, Rule, select_rules
 from analyzer.suppression import Suppression, parse_suppressions
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -252,6 +252,9 @@ class _Dispatch:
                     dispatch.node_rules.setdefault(target, []).append(rule)
         for node_type in _CHILD_FIELDS:
             dispatch.handlers[node_type] = _handler(node_type, dispatch.node_rules.get(node_type))
+        string_rules = dispatch.node_rules.get(STRING)
+        if string_rules:
+            dispatch.handlers[ast.Constant] = _with_string_rules(dispatch.handlers[ast.Constant], _handler(ast.Constant, string_rules))
         for value_type in _PLAIN_VALUES:
             dispatch.handlers[value_type] = _leaf
         return dispatch
@@ -284,6 +287,24 @@ def _handler(node_type: type, rules: list[Rule] | None) -> Callable[["_Walker", 
                 w.rule_failed(rule, node, exc)
         descend(w, node)
     return check_then_descend
+
+
+def _with_string_rules(
+    constant_handler: Callable[["_Walker", ast.Constant], None], string_handler: Callable[["_Walker", ast.Constant], None]
+) -> Callable[["_Walker", ast.Constant], None]:
+    """A constant's handler that also hands the constants holding a str to the STRING rules (the others never see one)."""
+    if constant_handler is _leaf:  # no rule looks at every constant: the usual case
+
+        def strings_only(w: "_Walker", node: ast.Constant) -> None:
+            if node.value.__class__ is str:
+                string_handler(w, node)
+        return strings_only
+
+    def every_constant_then_strings(w: "_Walker", node: ast.Constant) -> None:
+        constant_handler(w, node)
+        if node.value.__class__ is str:
+            string_handler(w, node)
+    return every_constant_then_strings
 
 
 def _rules_for(rules: list[Rule], source: str) -> list[Rule]:

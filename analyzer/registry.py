@@ -5,9 +5,11 @@ A rule module declares what it looks at and who it is, as Bandit plugins do:
     @rule("MISSING_WRITE", Severity.BLOCK, on=FUNCTION, precision=0.95)
     def check(fn: FunctionFacts, ctx: FileContext) -> Iterator[Report]: ...
 
-`on` is an AST node class (or a tuple of them) for node rules, FUNCTION for
-rules that judge one function's facts once its body has been walked, or
-MODULE for rules that judge the whole file at the end of the walk.
+`on` is an AST node class (or a tuple of them) for node rules, STRING for
+the string literals (the ast.Constant nodes that hold a str: most constants
+are, but numbers, None and bytes are not handed over), FUNCTION for rules
+that judge one function's facts once its body has been walked, or MODULE
+for rules that judge the whole file at the end of the walk.
 
 `needs` names words the rule cannot fire without (`needs=("async",)`): the
 engine skips the rule for a file whose text contains none of them. Only
@@ -30,6 +32,7 @@ from analyzer.model import Fix, Severity
 
 FUNCTION = "function"
 MODULE = "module"
+STRING = "string"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,7 @@ class Rule:
     id: str
     severity: Severity
     check: Callable[[Any, Any], Iterable[Report]]
-    targets: tuple  # AST classes, or (FUNCTION,), or (MODULE,)
+    targets: tuple  # AST classes and STRING, or (FUNCTION,), or (MODULE,)
     precision: float
     module: str
     # For `on=ast.Call` rules: the callee last names (`execute` for `cur.execute(...)`) the rule
@@ -105,8 +108,8 @@ def rule(rule_id: str, severity: Severity, *, on: Any, precision: float, calls: 
     """
     targets = on if isinstance(on, tuple) else (on,)
     for target in targets:
-        if target not in (FUNCTION, MODULE) and not (isinstance(target, type) and issubclass(target, ast.AST)):
-            raise TypeError(f"{rule_id}: 'on' takes AST classes, FUNCTION or MODULE, not {target!r}")
+        if target not in (FUNCTION, MODULE, STRING) and not (isinstance(target, type) and issubclass(target, ast.AST)):
+            raise TypeError(f"{rule_id}: 'on' takes AST classes, STRING, FUNCTION or MODULE, not {target!r}")
     if not 0.0 < precision <= 1.0:
         raise ValueError(f"{rule_id}: precision must be in (0, 1]")
     if calls is not None and ast.Call not in targets:

@@ -12,7 +12,7 @@ import pytest
 
 from analyzer.engine import ScanOptions, decode_source, scan_source
 from analyzer.model import Severity
-from analyzer.registry import FUNCTION, MODULE, Report, Rule
+from analyzer.registry import FUNCTION, MODULE, STRING, Report, Rule
 
 
 def make_rule(rule_id: str, check, on, severity: Severity = Severity.BLOCK, precision: float = 1.0) -> Rule:
@@ -287,6 +287,19 @@ def test_parameter_rules_see_bare_signatures_that_the_walk_otherwise_skips():
     source = "def f(a, b):\n    return a\n\nclass C:\n    def m(self, c: int = 1):\n        return c\n"
     scan_source(source, "a.py", ScanOptions(rules=[rule]))
     assert seen == ["a", "b", "self", "c"]
+
+
+def test_string_rules_see_the_constants_that_hold_a_str_and_constant_rules_see_all():
+    strings, constants = [], []
+    string_rule = Rule("STRING_PROBE", Severity.WARN, lambda node, ctx: strings.append(node.value), (STRING,), 0.5, __name__)
+    constant_rule = Rule("CONSTANT_PROBE", Severity.WARN, lambda node, ctx: constants.append(node.value), (ast.Constant,), 0.5, __name__)
+    source = "x = ['a', 1, None, b'b', 2.5, ...]\ndef f():\n    return f'{x}c'\n"
+    scan_source(source, "a.py", ScanOptions(rules=[string_rule]))
+    assert strings == ["a", "c"]
+    strings.clear()
+    scan_source(source, "a.py", ScanOptions(rules=[string_rule, constant_rule]))
+    assert strings == ["a", "c"]
+    assert constants == ["a", 1, None, b"b", 2.5, ..., "c"]
 
 
 def test_fields_that_hold_plain_values_are_not_walked_as_nodes():

@@ -40,7 +40,7 @@ import re
 from typing import Iterator
 
 from analyzer.model import Severity
-from analyzer.registry import Report, rule
+from analyzer.registry import STRING, Report, rule
 
 _PROVIDER_SHAPES = (
     ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
@@ -72,13 +72,13 @@ _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _DOCS_PATH = re.compile(r"(^|/)(docs?|examples?)/")
 
 
-@rule("HARDCODED_SECRET", Severity.BLOCK, on=(ast.Constant, ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict), precision=0.9)
+@rule("HARDCODED_SECRET", Severity.BLOCK, on=(STRING, ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict), precision=0.9)
 def check(node: ast.AST, ctx) -> Iterator[Report] | None:
     # Cheap tests first: this rule sees every constant and assignment of a file (exact classes, module aliases).
     node_type = node.__class__
     if node_type is _CONSTANT:
-        text = node.value
-        if text.__class__ is not str or len(text) < 20:
+        text = node.value  # a str: the rule looks at string literals (STRING), not at every constant
+        if len(text) < 20:
             return None
         parents = ctx.parents
         if parents and parents[-1].__class__ is _EXPR:

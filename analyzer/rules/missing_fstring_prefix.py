@@ -33,7 +33,7 @@ from typing import Iterator
 
 from analyzer.facts import FunctionFacts, dotted_name, is_log_call
 from analyzer.model import Fix, Severity
-from analyzer.registry import Report, rule
+from analyzer.registry import STRING, Report, rule
 
 _FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)([.\[][^{}]*)?$")
 _FORMATTING_CALLEE = re.compile(r"format|template|render|gettext|translat|lazy|compile|^_$|^re\.|regex|pattern|sql|text$", re.IGNORECASE)
@@ -41,10 +41,10 @@ _FORMATTER = string.Formatter()
 _TRIVIA = (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)
 
 
-@rule("MISSING_FSTRING_PREFIX", Severity.BLOCK, on=ast.Constant, precision=0.85)
+@rule("MISSING_FSTRING_PREFIX", Severity.BLOCK, on=STRING, precision=0.85)
 def check(node: ast.Constant, ctx) -> Iterator[Report] | None:
-    value = node.value
-    if value.__class__ is not str or "{" not in value or ctx.function is None:
+    value = node.value  # a str: the rule looks at string literals (STRING)
+    if "{" not in value or ctx.function is None:
         return None  # most constants: no generator is even created
     return _findings(node, value, ctx)
 
