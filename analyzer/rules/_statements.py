@@ -122,12 +122,21 @@ def same_code(a: object, b: object) -> bool:
 
     Leaves compare as their reprs do: `1` is not `1.0` nor `True`, and `0.0` is not `-0.0`.
     """
+    # Loops rather than all() over a generator: this recurses through every node of two bodies.
     if a.__class__ is not b.__class__:
         return False
     if isinstance(a, ast.AST):
-        return all(same_code(getattr(a, name, None), getattr(b, name, None)) for name in a._fields)
+        for name in a._fields:
+            if not same_code(getattr(a, name, None), getattr(b, name, None)):
+                return False
+        return True
     if a.__class__ is list:
-        return len(a) == len(b) and all(map(same_code, a, b))
+        if len(a) != len(b):
+            return False
+        for item_a, item_b in zip(a, b):
+            if not same_code(item_a, item_b):
+                return False
+        return True
     if a.__class__ is float or a.__class__ is complex:
         return repr(a) == repr(b)
     return a == b
