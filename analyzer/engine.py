@@ -346,7 +346,7 @@ class _Walker:
         self.measures: list[_Measure] = [self.throwaway]
         self.pending_store: list[tuple[StoreFact, set[str], FunctionFacts]] = []
         self.rule_errors: list[str] = []
-        self.module_calls = ctx.module.calls_by_name
+        self.callee_names = ctx.module.callee_names
         self.signature_rules = ast.arguments in dispatch.node_rules or ast.arg in dispatch.node_rules
 
     # -- dispatch
@@ -689,8 +689,7 @@ def _call(w: _Walker, node: ast.Call) -> None:
     func = node.func
     func_type = func.__class__
     attr = func.attr if func_type is _ATTRIBUTE else func.id if func_type is _NAME else ""
-    module_calls = w.module_calls
-    module_calls[attr] = module_calls.get(attr, 0) + 1
+    w.callee_names.add(attr)
     named_rules = w.call_rules_by_name.get(attr)
     if named_rules:
         w.run(named_rules, node, w.ctx.function)

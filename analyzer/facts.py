@@ -303,7 +303,7 @@ class ModuleFacts:
     imports: list[tuple[str, int]] = field(default_factory=list)  # (module name, line); top-level only
     functions: list[FunctionFacts] = field(default_factory=list)
     classes: list[ast.ClassDef] = field(default_factory=list)
-    calls_by_name: dict[str, int] = field(default_factory=dict)  # callee last name -> count, whole file
+    callee_names: set[str] = field(default_factory=set)  # the last names of the callees of the file's calls so far
     # What rules derive from the whole file once and ask again for many nodes, keyed by the helper that computes it.
     # It lives and dies with the file: a module-level cache would keep the previous file's tree alive instead.
     memo: dict = field(default_factory=dict)

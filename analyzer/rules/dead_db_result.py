@@ -52,7 +52,7 @@ _WHOLE_SCOPE_READERS = frozenset({"locals", "vars"})
 @rule("DEAD_DB_RESULT", Severity.BLOCK, on=FUNCTION, precision=0.95)
 def check(fn: FunctionFacts, ctx) -> list[Report] | None:
     reports = _unread_results(fn)
-    if "execute" in ctx.module.calls_by_name:  # the file's calls so far, this function's among them
+    if "execute" in ctx.module.callee_names:  # the file's calls so far, this function's among them
         reports += _unfetched_selects(fn)
     if not reports or any(call.attr in _WHOLE_SCOPE_READERS and isinstance(call.node.func, ast.Name) for call in fn.calls):
         return None  # `render(request, "page.html", locals())` reads every local

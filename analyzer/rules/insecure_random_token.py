@@ -64,7 +64,7 @@ _SINK_NAMES = sink_names("random")
 def check(subject: FunctionFacts | ast.Assign, ctx) -> Iterator[Report] | None:
     if subject.__class__ is ast.Assign:
         return _module_level(subject, ctx) if ctx.function is None else None
-    if ctx.module.calls_by_name.keys().isdisjoint(_SINK_NAMES) or ctx.is_test_file:
+    if ctx.module.callee_names.isdisjoint(_SINK_NAMES) or ctx.is_test_file:
         return None  # no call in the file so far is named like a `random` draw
     if not any(sink_kind(call.node) == "random" for call in subject.calls):
         return None

@@ -46,7 +46,7 @@ _SINK_NAMES = sink_names("jwt")
 
 @rule("JWT_VERIFICATION_DISABLED", Severity.BLOCK, on=FUNCTION, precision=0.85)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
-    if ctx.module.calls_by_name.keys().isdisjoint(_SINK_NAMES) or ctx.is_test_file:
+    if ctx.module.callee_names.isdisjoint(_SINK_NAMES) or ctx.is_test_file:
         return None  # no call in the file so far is named like a JWT decode
     return _findings(fn, ctx)
 
