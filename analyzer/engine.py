@@ -878,22 +878,18 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     measure = measures[-1] = _Measure(1, Nesting(0, line, ()))
     in_class = bool(w.scope_kinds) and w.scope_kinds[-1] == "class"
     class_node = ctx.class_stack[-1] if in_class else None
-    qual_prefix = outer.facts.qualname + ".<locals>." if outer.facts is not None else ""
-    if class_node is not None:
-        qual_prefix += class_node.name + "."
-    facts = FunctionFacts(
-        node=node,
-        name=name,
-        qualname=qual_prefix + name,
-        class_name=class_node.name if class_node is not None else None,
-        class_bases=list(w.class_bases[-1]) if class_node is not None else [],
-        decorators=[dotted_name(d) for d in decorator_list] if decorator_list else [],
-        params=params,
-        parent=outer.facts,
-    )
-    if outer.facts is not None:
-        outer.facts.assigned.setdefault(name, []).append(line)
-    w.scope = _Scope(facts, [*outer.enclosing, outer.facts] if outer.facts is not None else [])
+    parent = outer.facts
+    qual_prefix = parent.qualname + ".<locals>." if parent is not None else ""
+    if class_node is None:
+        class_name, class_bases = None, []
+    else:
+        class_name, class_bases = class_node.name, list(w.class_bases[-1])
+        qual_prefix += class_name + "."
+    decorators = [dotted_name(d) for d in decorator_list] if decorator_list else []
+    facts = FunctionFacts(node, name, qual_prefix + name, class_name, class_bases, decorators, params, parent)
+    if parent is not None:
+        parent.assigned.setdefault(name, []).append(line)
+    w.scope = _Scope(facts, [*outer.enclosing, parent] if parent is not None else [])
     w.scope_kinds.append("function")
     saved_function = ctx.function
     ctx.function = facts
