@@ -89,7 +89,7 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     direct, effects = fn.return_names, fn.effect_names
     for param in fn.params:
         name = param.name
-        if name in direct or name in effects or name in _CALLBACK_PARAMS:
+        if name in effects or name in direct or name in _CALLBACK_PARAMS:  # effects first: most parameters reach one
             continue  # used, or never judged (`self`, `cls`, `request` are callback parameters)
         if param.kind in _JUDGED_KINDS and not name.startswith("_"):  # `_may_be_judged`, inlined
             return _findings(fn, ctx)
