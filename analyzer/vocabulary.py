@@ -433,6 +433,7 @@ def is_default_implementation(facts: FunctionFacts, ctx) -> bool:
 
 
 _CLASS_HEADER = re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\(", re.MULTILINE)
+_WORD_END = re.compile(r"\b")
 
 
 def named_in_class_bases(source: str, name: str, header: re.Pattern, word_start: str = r"(?<![\w])") -> bool:
@@ -442,11 +443,14 @@ def named_in_class_bases(source: str, name: str, header: re.Pattern, word_start:
     The same answer as searching `header` + `[^)]*` + `word_start` + `name\\b` over the file, found faster from
     the other end: from each occurrence of the name (str.find), back to the last `)` before it, where the header
     must start. A pattern that starts at every line start is tried all over the file.
+
+    `word_start` (zero-width, like `\\b` after the name) is matched where the name starts and `\\b` where it
+    ends, both seeing the text around them: the whole-word test without compiling a pattern for every name.
     """
-    whole_word = re.compile(rf"{word_start}{re.escape(name)}\b")
+    starts_word = re.compile(word_start)  # two spellings in use, both in the re module's cache
     at = source.find(name)
     while at >= 0:
-        if whole_word.match(source, at) and header.search(source, source.rfind(")", 0, at) + 1, at):
+        if starts_word.match(source, at) and _WORD_END.match(source, at + len(name)) and header.search(source, source.rfind(")", 0, at) + 1, at):
             return True
         at = source.find(name, at + 1)
     return False
@@ -468,7 +472,8 @@ def is_interface_method(facts: FunctionFacts, ctx) -> bool:
         base_node = local_classes.get(base)
         if base_node is None:
             return True  # defined elsewhere (or unreadable): it may declare this method
-        if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == facts.name for s in base_node.body):
+        # Looked up once per class and file, however many of its subclasses' methods ask.
+        if facts.name in ctx.module.memoized((_method_names, base_node), _method_names, base_node):
             return True
         pending.extend(base_names(base_node))
     own = _parameter_names(facts.node)
@@ -478,6 +483,11 @@ def is_interface_method(facts: FunctionFacts, ctx) -> bool:
         isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s is not facts.node and _parameter_names(s) == own
         for s in node.body
     )
+
+
+def _method_names(node: ast.ClassDef) -> set[str]:
+    """The names of the methods a class body defines."""
+    return {s.name for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
 def shares_signature_with_siblings(facts: FunctionFacts, ctx, names: list[str], family: int = 2) -> bool:
@@ -505,12 +515,12 @@ def shares_signature_with_siblings(facts: FunctionFacts, ctx, names: list[str], 
 
 def _all_parameter_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
     args = node.args
-    return tuple(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+    return tuple([a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]])
 
 
 def _parameter_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
     args = node.args
-    return tuple(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs][1:])
+    return tuple([a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs][1:]])
 
 
 def only_returns_a_literal(facts: FunctionFacts) -> bool:

@@ -72,6 +72,7 @@ _PROTOCOL_METHODS = frozenset(
 )
 # Functions whose job is to log: what they log is their output.
 _LOGGING_NAME_PARTS = ("log", "warn", "report", "notify", "print", "debug", "trace", "audit", "emit", "show", "display", "echo")
+_LOGGING_NAME = re.compile("|".join(map(re.escape, _LOGGING_NAME_PARTS)))  # one search for any of them
 _CALLBACK_DOC = re.compile(r"\b(hook|callback|called by|calls (it|this)|invoked by|handler for|signal receiver)\b", re.IGNORECASE)
 _NO_FLOW_ANALYSIS_CALLS = frozenset({"locals", "vars", "eval", "exec", "currentframe", "signature", "getcallargs", "_getframe"})
 _SIMPLE_DECORATORS = frozenset({"staticmethod", "classmethod", "cache", "lru_cache", "functools.cache", "functools.lru_cache", "cached_property", "property"})
@@ -89,7 +90,7 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     direct, effects = fn.return_names, fn.effect_names
     for param in fn.params:
         name = param.name
-        if name in direct or name in effects or name in _CALLBACK_PARAMS:
+        if name in effects or name in direct or name in _CALLBACK_PARAMS:  # effects first: most parameters reach one
             continue  # used, or never judged (`self`, `cls`, `request` are callback parameters)
         if param.kind in _JUDGED_KINDS and not name.startswith("_"):  # `_may_be_judged`, inlined
             return _findings(fn, ctx)
@@ -99,7 +100,7 @@ def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
 def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     direct, effects = fn.return_names, fn.effect_names
     candidates = _judged_params(fn)
-    if not candidates or all(p.name in direct or p.name in effects for p in candidates):
+    if not candidates or all(p.name in effects or p.name in direct for p in candidates):
         return
     if _exempt(fn, ctx):
         return  # most functions that come this far (stubs, callbacks, dunders): before the flow closure
@@ -107,7 +108,7 @@ def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
     if all(p.name in reaching for p in candidates):
         return
     reaching = reaching | _reaching_shared_state(fn)
-    if any(part in fn.name.lower() for part in _LOGGING_NAME_PARTS):
+    if _LOGGING_NAME.search(fn.name.lower()):
         reaching = reaching | fn.logged_names
     disconnected = [p for p in candidates if p.name not in reaching and not _read_where_flow_is_unknown(fn, p.name)]
     if not disconnected or _signature_is_imposed(fn, ctx) or shares_signature_with_siblings(fn, ctx, [p.name for p in disconnected]):

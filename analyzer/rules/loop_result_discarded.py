@@ -128,18 +128,20 @@ _MAY_BE_EMPTY = frozenset({ast.List, ast.Set, ast.Tuple, ast.Dict, ast.Constant,
 
 def _is_empty(value: ast.AST | None) -> bool:
     value_type = value.__class__  # exact classes: called for every assignment of every function
-    if value_type is ast.List or value_type is ast.Set or value_type is ast.Tuple:
-        return not value.elts
-    if value_type is ast.Dict:
-        return not value.keys
-    if value_type is ast.Constant:
-        return value.value in (0, "", b"") and value.value is not False
-    if value_type is ast.Call and not value.keywords:
+    if value_type is ast.Call:  # first: most assigned values are calls
+        if value.keywords:
+            return False
         func = value.func  # the last name first: most calls are no constructor, and naming them costs more
         if func.__class__ is ast.Attribute and func.attr not in _EMPTY_LAST_NAMES or func.__class__ is ast.Name and func.id not in _EMPTY_LAST_NAMES:
             return False
         name = dotted_name(func)
         return name in _EMPTY_CONSTRUCTORS and (not value.args or name.endswith("defaultdict"))
+    if value_type is ast.Constant:
+        return value.value in (0, "", b"") and value.value is not False
+    if value_type is ast.List or value_type is ast.Set or value_type is ast.Tuple:
+        return not value.elts
+    if value_type is ast.Dict:
+        return not value.keys
     return False
 
 

@@ -98,12 +98,20 @@ def _unread_pairs(fn: FunctionFacts) -> list[tuple[str, AssignFact, AssignFact]]
             second_end = second.node.end_lineno or second.line
             if first_end >= second.line:
                 continue  # same line: `a = f(); a = g(a)` reads we cannot tell apart
-            if any(first_end < line <= second_end for line in reads):
+            if _any_line_within(reads, first_end, second_end):
                 continue
             if any(first_end < line < second.line for line in fn.assigned.get(name, ())):
                 continue  # rebound in between (a loop target, a with-item): another pair
             pairs.append((name, first, second))
     return pairs
+
+
+def _any_line_within(lines, after: int, upto: int) -> bool:
+    """Some line in `after < line <= upto`: a plain loop, not any() over a generator, asked for every pair."""
+    for line in lines:
+        if after < line <= upto:
+            return True
+    return False
 
 
 def _call_of(value: ast.AST | None) -> ast.Call | None:
