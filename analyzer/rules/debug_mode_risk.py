@@ -56,8 +56,8 @@ _RUNTIME_CHOICE = re.compile(r"environ|getenv|argv|\bargs\b|option|opts|debug|\b
 
 @rule("DEBUG_MODE_RISK", Severity.BLOCK, on=(ast.Call, ast.Assign), precision=0.95, calls=_WATCHED_CALLS)
 def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report] | None:
-    if node.__class__ is _ASSIGN:
-        if (value := node.value).__class__ is not _CONSTANT or value.value is not True:
+    if type(node) is _ASSIGN:  # exact classes by type(): cheaper than reading `__class__`, an attribute lookup
+        if type(value := node.value) is not _CONSTANT or value.value is not True:
             return None  # the common case, decided before anything costs (`_is_true`, inlined)
     elif not _may_turn_debug_on(node):
         return None  # most `run()` and `update()` calls: no flag to look into

@@ -72,36 +72,44 @@ _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _DOCS_PATH = re.compile(r"(^|/)(docs?|examples?)/")
 
 
-@rule("HARDCODED_SECRET", Severity.BLOCK, on=(STRING, ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict), precision=0.9)
+# A keyword argument's literal is judged from the literal itself (its parent is the keyword): most keyword values
+# are no string, and dispatching every keyword to the rule cost more than the literals it finds there.
+@rule("HARDCODED_SECRET", Severity.BLOCK, on=(STRING, ast.Assign, ast.AnnAssign, ast.Dict), precision=0.9)
 def check(node: ast.AST, ctx) -> Iterator[Report] | None:
-    # Cheap tests first: this rule sees every constant and assignment of a file (exact classes, module aliases).
-    node_type = node.__class__
+    # Cheap tests first: this rule sees every string literal and assignment of a file. Exact classes by type(),
+    # which costs less than reading `__class__` (an attribute lookup), and each field read once.
+    node_type = type(node)
     if node_type is _CONSTANT:
         text = node.value  # a str: the rule looks at string literals (STRING), not at every constant
-        if len(text) < 20:
-            return None
+        if len(text) < 8:
+            return None  # too short to be a secret of either kind
         parents = ctx.parents
-        if parents and parents[-1].__class__ is _EXPR:
-            return None  # a docstring (most of a file's long strings) is no credential
-        if not _may_hold_provider_prefix(text) or not _PROVIDER_PREFIX.search(text):
+        parent = parents[-1] if parents else None
+        parent_type = type(parent)
+        named = _named(parent.arg, node, node) if parent_type is _KEYWORD else None  # `f(password="...")`
+        if named is not None:
+            reports = [named]  # no provider's shape: `_looks_like_a_secret` leaves those to `_provider_shaped`
+        elif len(text) < 20 or parent_type is _EXPR:
+            return None  # too short for a provider's shape, or a docstring (most of a file's long strings)
+        elif not _may_hold_provider_prefix(text) or not _PROVIDER_PREFIX.search(text):
             return None
-        reports = _provider_shaped(node, ctx)
-    elif node_type is not _DICT and not (
-        (value := node.value).__class__ is _CONSTANT and value.value.__class__ is str and len(value.value) >= 8
-    ):
-        return None  # an assignment or keyword whose value is no literal long enough to be a secret (`_long_string`, inlined)
-    elif node_type is _DICT and not any(
-        value.__class__ is _CONSTANT and value.value.__class__ is str and len(value.value) >= 8 for value in node.values
-    ):
-        return None  # no dict value is a literal long enough to be a secret
+        else:
+            reports = _provider_shaped(node, ctx)
+    elif node_type is _DICT:
+        if not _holds_long_string(node.values):
+            return None  # no dict value is a literal long enough to be a secret
+        reports = _named_reports(node)
     else:
+        value = node.value
+        if type(value) is not _CONSTANT or type(text := value.value) is not str or len(text) < 8:
+            return None  # an assignment whose value is no literal long enough to be a secret (`_long_string`, inlined)
         reports = _named_reports(node)
     if not reports or ctx.is_test_file or _DOCS_PATH.search(ctx.path):
         return None
     return iter(reports)
 
 
-_CONSTANT, _EXPR, _DICT = ast.Constant, ast.Expr, ast.Dict
+_CONSTANT, _EXPR, _DICT, _KEYWORD = ast.Constant, ast.Expr, ast.Dict, ast.keyword
 
 
 def _may_hold_provider_prefix(text: str) -> bool:
@@ -113,14 +121,19 @@ def _may_hold_provider_prefix(text: str) -> bool:
     )  # tests/rules/test_hardcoded_secret.py holds this list to the regex with a value of every shape
 
 
+def _holds_long_string(values: list[ast.expr]) -> bool:
+    for value in values:
+        if type(value) is _CONSTANT and type(text := value.value) is str and len(text) >= 8:  # `_long_string`, inlined
+            return True
+    return False
+
+
 def _named_values(node: ast.AST) -> list[tuple[str | None, ast.AST, ast.AST]]:
-    """(name, value, where to anchor) for each value an assignment, keyword or dict literal gives a name to."""
+    """(name, value, where to anchor) for each value an assignment or dict literal gives a name to."""
     if type(node) is ast.Assign:
         return [(_target_name(target), node.value, node) for target in node.targets]
     if type(node) is ast.AnnAssign:
         return [(_target_name(node.target), node.value, node)] if node.value is not None else []
-    if type(node) is ast.keyword:
-        return [(node.arg, node.value, node.value)]
     return [(key.value, value, value) for key, value in zip(node.keys, node.values) if isinstance(key, ast.Constant) and type(key.value) is str]
 
 

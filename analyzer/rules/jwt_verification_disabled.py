@@ -35,7 +35,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from analyzer.facts import FunctionFacts
+from analyzer.facts import CallFact, FunctionFacts
 from analyzer.model import Severity
 from analyzer.registry import FUNCTION, Report, rule
 from analyzer.sinks import sink_kind, sink_names
@@ -48,13 +48,13 @@ _SINK_NAMES = sink_names("jwt")
 def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if ctx.module.callee_names.isdisjoint(_SINK_NAMES) or ctx.is_test_file:
         return None  # no call in the file so far is named like a JWT decode
-    return _findings(fn, ctx)
-
-
-def _findings(fn: FunctionFacts, ctx) -> Iterator[Report]:
-    decodes = [call for call in fn.calls if sink_kind(call.node) == "jwt"]
+    decodes = [call for call in fn.calls if call.attr in _SINK_NAMES and sink_kind(call.node) == "jwt"]
     if not decodes:
-        return
+        return None  # most functions of a file that decodes something (`bytes.decode`): no JWT decode
+    return _findings(decodes)
+
+
+def _findings(decodes: list[CallFact]) -> Iterator[Report]:
     unverified = [(call, why) for call in decodes if (why := _unverified(call.node)) is not None]
     if not unverified or len(unverified) < len(decodes):
         return  # no unchecked decode, or the token is also decoded with its signature checked

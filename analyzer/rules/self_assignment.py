@@ -42,15 +42,19 @@ _CANDIDATES = frozenset({ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.
 
 @rule("SELF_ASSIGNMENT", Severity.BLOCK, on=ast.Assign, precision=0.94)
 def check(node: ast.Assign, ctx) -> Iterator[Report] | None:
+    # Exact classes by type(), which costs less than reading `__class__` (an attribute lookup).
     value = node.value
-    value_type = value.__class__
+    value_type = type(value)
     if value_type not in _CANDIDATES:
         return None
     for target in node.targets:
         # Only a tuple or list may be written as the other (`a, b = [a, b]`); most targets differ in class.
-        if (target.__class__ is value_type or value_type is ast.Tuple or value_type is ast.List) and _same(target, value):
+        if (type(target) is value_type or value_type is _TUPLE or value_type is _LIST) and _same(target, value):
             return _findings(node, value, ctx)
     return None  # most assignments of a name or attribute: another one
+
+
+_NAME, _ATTRIBUTE, _SUBSCRIPT, _TUPLE, _LIST = ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List
 
 
 def _findings(node: ast.Assign, value: ast.expr, ctx) -> Iterator[Report]:
@@ -80,12 +84,13 @@ def _elements(node: ast.expr) -> list[ast.expr]:
 
 def _same(target: ast.expr, value: ast.expr) -> bool:
     """Whether the target is written exactly as the value (cheap tests first); `a, b = a, b` element-wise."""
-    if target.__class__ is ast.Name:
-        return value.__class__ is ast.Name and target.id == value.id
-    if target.__class__ is ast.Attribute:
-        return value.__class__ is ast.Attribute and _same_attribute(target, value)
-    if target.__class__ is ast.Subscript:
-        return value.__class__ is ast.Subscript and _same_root(target, value) and ast.unparse(target) == ast.unparse(value)
+    target_type = type(target)
+    if target_type is _NAME:
+        return type(value) is _NAME and target.id == value.id
+    if target_type is _ATTRIBUTE:
+        return type(value) is _ATTRIBUTE and _same_attribute(target, value)
+    if target_type is _SUBSCRIPT:
+        return type(value) is _SUBSCRIPT and _same_root(target, value) and ast.unparse(target) == ast.unparse(value)
     if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)):
         return len(target.elts) == len(value.elts) and all(
             not isinstance(t, (ast.Tuple, ast.List, ast.Starred)) and _same(t, v) for t, v in zip(target.elts, value.elts)
@@ -97,11 +102,11 @@ def _same_attribute(target: ast.Attribute, value: ast.Attribute) -> bool:
     """Whether the two unparse alike: name chains (`self.a.b`) compared part by part, as unparsing them
     costs more than the rest of the rule; anything else as text."""
     receiver, other = target, value
-    while receiver.__class__ is ast.Attribute and other.__class__ is ast.Attribute:
+    while type(receiver) is _ATTRIBUTE and type(other) is _ATTRIBUTE:
         if receiver.attr != other.attr:
             return False  # the texts differ in this part, whatever comes before it
         receiver, other = receiver.value, other.value
-    if receiver.__class__ is ast.Name and other.__class__ is ast.Name:
+    if type(receiver) is _NAME and type(other) is _NAME:
         return receiver.id == other.id
     return _same_root(target, value) and ast.unparse(target) == ast.unparse(value)
 
@@ -109,11 +114,11 @@ def _same_attribute(target: ast.Attribute, value: ast.Attribute) -> bool:
 def _same_root(target: ast.expr, value: ast.expr) -> bool:
     """False when the two subscript or attribute chains hang off different names (`a[i] = b[i]`), which unparse
     differently: each text starts with its name followed by `[` or `.`. Spares unparsing most such pairs."""
-    while target.__class__ is ast.Subscript or target.__class__ is ast.Attribute:
+    while type(target) is _SUBSCRIPT or type(target) is _ATTRIBUTE:
         target = target.value
-    while value.__class__ is ast.Subscript or value.__class__ is ast.Attribute:
+    while type(value) is _SUBSCRIPT or type(value) is _ATTRIBUTE:
         value = value.value
-    return not (target.__class__ is ast.Name and value.__class__ is ast.Name and target.id != value.id)
+    return not (type(target) is _NAME and type(value) is _NAME and target.id != value.id)
 
 
 def _unbound_here(ctx, node: ast.Assign, name: str) -> bool:

@@ -62,6 +62,8 @@ def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report] | None:
         if sink_kind(node) not in ("http", "tls"):
             return None
         reports = list(_call(node, ctx))
+    elif not _sets_tls_attribute(node):
+        return None  # most assignments: no generator is even created
     else:
         reports = list(_assignment(node))
         if reports and _honours_a_setting(node, ctx):
@@ -85,6 +87,14 @@ def _call(call: ast.Call, ctx) -> Iterator[Report]:
             yield _report(call, f"`{name}({keyword.arg}=False)` turns off certificate checks for every request through it")
         elif keyword.arg == "cert_reqs" and _is_cert_none(value):
             yield _report(call, f"`{name}(cert_reqs={ast.unparse(value)})` accepts any certificate")
+
+
+def _sets_tls_attribute(assign: ast.Assign) -> bool:
+    """Whether a target is an attribute `_assignment` looks at."""
+    for target in assign.targets:
+        if type(target) is ast.Attribute and target.attr in _TLS_ATTRIBUTES:
+            return True
+    return False
 
 
 def _assignment(assign: ast.Assign) -> Iterator[Report]:

@@ -72,3 +72,12 @@ def test_every_secret_name_is_found():
         camel = name[0] + name.title().replace("_", "")[1:]
         for spelled in (name, name.upper(), camel):
             assert len(findings(f"{spelled} = 'a8f5f167f44f4964e6c998dee827110c'\n")) == 1, spelled
+
+
+def test_a_keyword_argument_literal_is_named_by_its_keyword_and_reported_once():
+    # The rule judges a keyword's literal from the literal (STRING), not from the keyword node.
+    [finding] = findings("connect(host='db', password='Sup3rS3cret!')\n")
+    assert "`password`" in finding.message and finding.line == 1
+    [provider] = findings("connect(token='ghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3s12')\n")
+    assert "GitHub token" in provider.message
+    assert findings("connect(**{'a': 1}, verify='a8f5f167f44f4964e6c998dee827110c')\n") == []
