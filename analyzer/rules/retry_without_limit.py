@@ -57,7 +57,7 @@ _WAIT_CALLS = frozenset({"sleep", "wait", "print", "print_exc", "warn"})
 _EXIT_CALLS = frozenset({"sys.exit", "exit", "os._exit", "quit"})
 
 
-@rule("RETRY_WITHOUT_LIMIT", Severity.BLOCK, on=(ast.While, ast.FunctionDef, ast.AsyncFunctionDef), precision=0.85, needs={"while", "tenacity"})
+@rule("RETRY_WITHOUT_LIMIT", Severity.BLOCK, on=(ast.While, ast.FunctionDef, ast.AsyncFunctionDef), precision=0.85)
 def check(node: ast.While | ast.FunctionDef | ast.AsyncFunctionDef, ctx) -> Iterator[Report] | None:
     if isinstance(node, ast.While):
         return _endless_retry_loop(node, ctx)

@@ -56,7 +56,7 @@ _SINK_NAMES = sink_names("hash")
 
 
 # Every hash sink is named md5, sha*, blake2* or hashlib.new.
-@rule("WEAK_PASSWORD_HASH", Severity.BLOCK, on=FUNCTION, precision=0.9, needs={"md5", "sha", "blake2"})
+@rule("WEAK_PASSWORD_HASH", Severity.BLOCK, on=FUNCTION, precision=0.9)
 def check(fn: FunctionFacts, ctx) -> Iterator[Report] | None:
     if ctx.module.callee_names.isdisjoint(_SINK_NAMES) or ctx.is_test_file or (fn.class_name or "").endswith("Hasher"):
         return None  # no call in the file so far is named like a hash
