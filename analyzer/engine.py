@@ -745,13 +745,13 @@ def _effect_node(w: _Walker, node: ast.AST) -> None:
             scope.handlers[-1].raises = True
 
 
-def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast.IfExp | ast.Match) -> None:
-    """The test decides what the function does: whatever it reads is an effect."""
+def _condition_statement(w: _Walker, node: ast.While | ast.Assert | ast.IfExp | ast.Match) -> None:
+    """The test decides what the function does: whatever it reads is an effect. (`if` has its own handler, `_if`.)"""
     if w.scope.facts is None:
         _DESCENTS[node.__class__](w, node)
         return
     measure = w.measures[-1]
-    opens_block = _measure_condition(measure, node, w.ctx.parents)
+    opens_block = _measure_condition(measure, node)
     node_type = node.__class__
     w.visit_as_effect(node.subject if node_type is ast.Match else node.test, node)
     _descend_fields(w, node, _AFTER_CONDITION[node_type])
@@ -760,7 +760,7 @@ def _condition_statement(w: _Walker, node: ast.If | ast.While | ast.Assert | ast
 
 
 def _if(w: _Walker, node: ast.If) -> None:
-    """`_condition_statement` for an `if`, the commonest of them, with its steps written out."""
+    """`_condition_statement` for an `if`, the commonest condition, with its steps written out; an `elif` opens no block."""
     scope = w.scope
     facts = scope.facts
     if facts is None:
@@ -791,18 +791,18 @@ def _if(w: _Walker, node: ast.If) -> None:
 # The fields a condition statement holds after its test: bodies, branches, cases, an assertion's message.
 _AFTER_CONDITION = {
     node_type: tuple(name for name in _CHILD_FIELDS[node_type] if name not in ("test", "subject"))
-    for node_type in (ast.If, ast.While, ast.Assert, ast.IfExp, ast.Match)
+    for node_type in (ast.While, ast.Assert, ast.IfExp, ast.Match)
 }
 
 
-def _measure_condition(measure: _Measure, node: ast.If | ast.While | ast.Assert | ast.IfExp | ast.Match, parents: list[ast.AST]) -> bool:
-    """Count the decisions of a condition statement; open its block (not an elif's) and say whether it did."""
+def _measure_condition(measure: _Measure, node: ast.While | ast.Assert | ast.IfExp | ast.Match) -> bool:
+    """Count the decisions of a condition statement; open its block (a loop's or a match's) and say whether it did."""
     node_type = node.__class__
     if node_type is ast.Match:
         measure.complexity += match_decisions(node)
     elif node_type is not ast.Assert:
         measure.complexity += 1
-    opens_block = node_type is ast.While or node_type is ast.Match or (node_type is ast.If and not _is_elif(node, parents))
+    opens_block = node_type is ast.While or node_type is ast.Match
     if opens_block:
         _open_block(measure, node)
     return opens_block
