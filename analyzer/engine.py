@@ -886,7 +886,16 @@ def _function(w: _Walker, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         class_name, class_bases = class_node.name, list(w.class_bases[-1])
         qual_prefix += class_name + "."
     decorators = [dotted_name(d) for d in decorator_list] if decorator_list else []
-    facts = FunctionFacts(node, name, qual_prefix + name, class_name, class_bases, decorators, params, parent)
+    facts = FunctionFacts(
+        node,
+        name=name,
+        qualname=qual_prefix + name,
+        class_name=class_name,
+        class_bases=class_bases,
+        decorators=decorators,
+        params=params,
+        parent=parent,
+    )
     if parent is not None:
         parent.assigned.setdefault(name, []).append(line)
     w.scope = _Scope(facts, [*outer.enclosing, parent] if parent is not None else [])

@@ -167,10 +167,10 @@ class FunctionFacts:
         "complexity", "nesting", "body", "_reaching", "_reaching_returns",
     )
 
-    # Positional parameters: a class called with keywords gets them as a dict, built for every function walked.
     def __init__(
         self,
         node: ast.FunctionDef | ast.AsyncFunctionDef,
+        *,
         name: str,
         qualname: str,
         class_name: str | None,

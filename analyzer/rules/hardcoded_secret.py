@@ -80,21 +80,9 @@ def check(node: ast.AST, ctx) -> Iterator[Report] | None:
     # which costs less than reading `__class__` (an attribute lookup), and each field read once.
     node_type = type(node)
     if node_type is _CONSTANT:
-        text = node.value  # a str: the rule looks at string literals (STRING), not at every constant
-        if len(text) < 8:
+        if len(node.value) < 8:  # a str: the rule looks at string literals (STRING), not at every constant
             return None  # too short to be a secret of either kind
-        parents = ctx.parents
-        parent = parents[-1] if parents else None
-        parent_type = type(parent)
-        named = _named(parent.arg, node, node) if parent_type is _KEYWORD else None  # `f(password="...")`
-        if named is not None:
-            reports = [named]  # no provider's shape: `_looks_like_a_secret` leaves those to `_provider_shaped`
-        elif len(text) < 20 or parent_type is _EXPR:
-            return None  # too short for a provider's shape, or a docstring (most of a file's long strings)
-        elif not _may_hold_provider_prefix(text) or not _PROVIDER_PREFIX.search(text):
-            return None
-        else:
-            reports = _provider_shaped(node, ctx)
+        reports = _literal_reports(node, ctx)
     elif node_type is _DICT:
         if not _holds_long_string(node.values):
             return None  # no dict value is a literal long enough to be a secret
@@ -110,6 +98,22 @@ def check(node: ast.AST, ctx) -> Iterator[Report] | None:
 
 
 _CONSTANT, _EXPR, _DICT, _KEYWORD = ast.Constant, ast.Expr, ast.Dict, ast.keyword
+
+
+def _literal_reports(node: ast.Constant, ctx) -> list[Report]:
+    """A string literal of 8 characters or more: a keyword argument's secret (`f(password="...")`), or a provider's shape."""
+    text = node.value
+    parents = ctx.parents
+    parent = parents[-1] if parents else None
+    parent_type = type(parent)
+    named = _named(parent.arg, node, node) if parent_type is _KEYWORD else None
+    if named is not None:
+        return [named]  # no provider's shape: `_looks_like_a_secret` leaves those to `_provider_shaped`
+    if len(text) < 20 or parent_type is _EXPR:
+        return []  # too short for a provider's shape, or a docstring (most of a file's long strings)
+    if not _may_hold_provider_prefix(text) or not _PROVIDER_PREFIX.search(text):
+        return []
+    return _provider_shaped(node, ctx)
 
 
 def _may_hold_provider_prefix(text: str) -> bool:
