@@ -67,8 +67,9 @@ def check(node: ast.Call | ast.Assign, ctx) -> Iterator[Report] | None:
 
 
 _ASSIGN, _CONSTANT = ast.Assign, ast.Constant
-# Every flag `_debug_call` reports, whatever the callee.
-_DEBUG_FLAGS = frozenset({"debug", "DEBUG", "use_debugger"})
+# The keyword that turns debug mode on, by kind of call `_debug_call` looks at; any of them, for the first test.
+_RUN_FLAG, _CONFIG_FLAG, _RUN_SIMPLE_FLAG = "debug", "DEBUG", "use_debugger"
+_DEBUG_FLAGS = frozenset({_RUN_FLAG, _CONFIG_FLAG, _RUN_SIMPLE_FLAG})
 
 
 def _may_turn_debug_on(call: ast.Call) -> bool:
@@ -90,15 +91,15 @@ def _debug_call(call: ast.Call, ctx) -> Iterator[Report]:
     if last in _RUN_METHODS:
         if receiver.startswith(("asyncio", "loop", "trio", "anyio")) or (not receiver and _imports_name(ctx, "asyncio", last)):
             return  # asyncio debug mode is a development aid, not a web debugger
-        flags = ("debug",)
+        flags = (_RUN_FLAG,)
         web = _APP_LIKE.search(receiver or name) is not None or _imports_web_framework(ctx)
     elif last in _APP_CONSTRUCTORS:
-        flags, web = ("debug",), True
+        flags, web = (_RUN_FLAG,), True
     elif last in _CONFIG_UPDATES and receiver.endswith("config"):
-        flags = ("DEBUG",)
+        flags = (_CONFIG_FLAG,)
         web = _APP_LIKE.search(receiver.rsplit(".", 1)[0] if "." in receiver else "") is not None
     elif last == "run_simple":
-        flags, web = ("use_debugger",), True
+        flags, web = (_RUN_SIMPLE_FLAG,), True
     else:
         return
     for keyword in call.keywords:
@@ -110,7 +111,7 @@ def _debug_call(call: ast.Call, ctx) -> Iterator[Report]:
         for argument in call.args:
             if isinstance(argument, ast.Dict):
                 for key, value in zip(argument.keys, argument.values):
-                    if _constant(key) == "DEBUG" and _is_true(value):
+                    if _constant(key) == _CONFIG_FLAG and _is_true(value):
                         yield _report(value, ctx, f"`{name}({{'DEBUG': True}})` on line {value.lineno} turns on debug mode, which {_TRACEBACKS}", web)
 
 
